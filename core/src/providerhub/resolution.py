@@ -1,0 +1,166 @@
+"""Model resolution: the rules that map a requested name to ordered (provider, model) candidates."""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError
+from .providers import BaseProvider
+from .registry import ProviderInfo, Registry
+
+Pair = tuple[ProviderInfo, str]
+
+
+class Candidate(NamedTuple):
+    """One provider able to answer a request, with the model id to ask it for."""
+
+    provider: str
+    model: str
+    plugin: str | None
+
+
+class Resolution(NamedTuple):
+    """The outcome of resolving a name: who answers it, and everyone else who could, in order."""
+
+    requested: str | None
+    provider: type[BaseProvider]
+    model: str
+    plugin: str | None
+    match: str
+    """How the name matched: ``id``, ``prefix``, ``provider``, ``alias``, ``case-insensitive``,
+    or ``default`` when no name was given."""
+    candidates: tuple[Candidate, ...]
+    """Every working candidate in preference order; the first is ``provider``/``model``."""
+
+
+def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFoundError:
+    import difflib
+
+    folded = {}
+    for known in registry.names():
+        folded.setdefault(known.casefold(), known)
+    close = [folded[m] for m in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)]
+    message = f"no installed provider serves model {name!r}"
+    if detail:
+        message += f" ({detail})"
+    if close:
+        message += f"; did you mean {', '.join(map(repr, close))}?"
+    elif not registry.providers:
+        message += "; no provider plugins are installed (for example: pip install providerhub-dynaspark)"
+    return ModelNotFoundError(message, requested=name, suggestions=close)
+
+
+def _model_of(record: ProviderInfo, name: str) -> str:
+    """Resolve ``name`` within one provider (after a ``provider/`` prefix)."""
+    if not name:
+        return record.default_model
+    if name in record.models:
+        return name
+    aliases = dict(record.aliases)
+    if name in aliases:
+        return aliases[name]
+    folded = {key for key in (*record.models, *aliases) if key.casefold() == name.casefold()}
+    if len(folded) == 1:
+        key = folded.pop()
+        return aliases.get(key, key)
+    raise ModelNotSupportedError(
+        f"provider {record.name} has no model {name!r}; its models are: {', '.join(record.models)}",
+        requested=name,
+        suggestions=record.models,
+    )
+
+
+def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
+    """Apply the rules in order: exact id, ``provider/model``, provider name, alias, unique case-insensitive."""
+    if name in registry.by_model:
+        return "id", [(record, name) for record in registry.by_model[name]]
+    prefix, slash, rest = name.partition("/")
+    if slash and prefix.lower() in registry.by_name:
+        record = registry.by_name[prefix.lower()]
+        return "prefix", [(record, _model_of(record, rest))]
+    record = registry.by_name.get(name.lower())
+    if record is not None:
+        return "provider", [(record, record.default_model)]
+    if name in registry.by_alias:
+        return "alias", list(registry.by_alias[name])
+    keys = registry.by_folded.get(name.casefold())
+    if keys and len(keys) == 1:
+        (key,) = keys
+        pairs = [(r, key) for r in registry.by_model.get(key, ())] or list(registry.by_alias[key])
+        return "case-insensitive", pairs
+    if keys:
+        raise _not_found(registry, name, f"it matches {', '.join(map(repr, sorted(keys)))} ignoring case")
+    raise _not_found(registry, name)
+
+
+def preference(records: list[ProviderInfo]) -> list[ProviderInfo]:
+    """Order providers: ``PROVIDERHUB_PREFER`` first (in its order), then higher ``priority``, then name."""
+    prefer = [n.strip().lower() for n in os.environ.get("PROVIDERHUB_PREFER", "").split(",") if n.strip()]
+    rank = {name: i for i, name in reversed(list(enumerate(prefer)))}
+    return sorted(records, key=lambda r: (rank.get(r.name.lower(), len(rank)), -r.priority, r.name.lower(), r.name))
+
+
+def _ordered(pairs: list[Pair]) -> list[Pair]:
+    models = {record.name: model for record, model in pairs}
+    return [(record, models[record.name]) for record in preference([record for record, _ in pairs])]
+
+
+def _vision_default(record: ProviderInfo) -> str | None:
+    if record.default_model in record.vision_models:
+        return record.default_model
+    if record.default_vision_model in record.vision_models:
+        return record.default_vision_model
+    return record.vision_models[0] if record.vision_models else None
+
+
+def _default_name(registry: Registry, media: bool) -> str:
+    """The model to use when none is named."""
+    env = os.environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip()
+    if env:
+        return env
+    for record in preference([r for r in registry.providers if r.working]):
+        model = _vision_default(record) if media else record.default_model
+        if model:
+            return model
+    if not registry.providers:
+        raise _not_found(registry, "", "no model was named and no provider is registered")
+    raise ProviderNotWorkingError("no model was named and no working provider has a default model")
+
+
+def candidates(registry: Registry, name: str | None, media: bool = False) -> tuple[str, list[Pair]]:
+    """How ``name`` matched, and its working candidates in preference order (vision-capable with ``media``)."""
+    requested = name or _default_name(registry, media)
+    how, pairs = match(registry, requested)
+    how = how if name else "default"
+    if media:
+        if how == "provider":
+            pairs = [(r, _vision_default(r) or m) for r, m in pairs]
+        vision = [(r, m) for r, m in pairs if m in r.vision_models]
+        if not vision:
+            served = ", ".join(f"{r.name} ({m})" for r, m in _ordered(pairs))
+            raise ModelNotSupportedError(
+                f"no provider serves {requested!r} with image input; {served} serve{'s' if len(pairs) == 1 else ''} "
+                "it without vision",
+                requested=requested,
+            )
+        pairs = vision
+    working = [(r, m) for r, m in pairs if r.working]
+    if not working:
+        names = ", ".join(r.name for r, _ in _ordered(pairs))
+        raise ProviderNotWorkingError(f"{requested!r} is served only by providers marked not working: {names}")
+    return how, _ordered(working)
+
+
+def resolve_in(registry: Registry, name: str | None, media: bool = False) -> Resolution:
+    """Resolve ``name`` against one registry snapshot."""
+    how, pairs = candidates(registry, name, media)
+    record, model = pairs[0]
+    return Resolution(
+        requested=name,
+        provider=registry.provider_class(record),
+        model=model,
+        plugin=record.plugin,
+        match=how,
+        candidates=tuple(Candidate(r.name, m, r.plugin) for r, m in pairs),
+    )
