@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: a private model-index folder, a clean registry, a plugin site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.plugins import PluginSite
+
+from providerhub import hub
+
+
+@pytest.fixture(autouse=True)
+def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no registry built, no code registrations and its own index folder."""
+    monkeypatch.setenv("PROVIDERHUB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    for name in (
+        "PROVIDERHUB_PLUGINS",
+        "PROVIDERHUB_DISABLE_PLUGINS",
+        "PROVIDERHUB_PREFER",
+        "PROVIDERHUB_DEFAULT_MODEL",
+        "PROVIDERHUB_STRICT_PLUGINS",
+        "PROVIDERHUB_NO_CACHE",
+        "DYNASPARK_API_ENDPOINT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hub, "_registry", None)
+    monkeypatch.setattr(hub, "_plugins", None)
+    monkeypatch.setattr(hub, "_code", {})
+    yield
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PluginSite:
+    """A folder on sys.path for real dist-info plugins; installed plugins are left out of discovery."""
+    root = tmp_path / "site"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setenv("PROVIDERHUB_DISABLE_PLUGINS", "providerhub-dynaspark")
+    return PluginSite(root)
