@@ -102,7 +102,7 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
         import difflib
 
         pm.unregister(plugin)
-        hooks = [n for n in dir(pm.hook) if not n.startswith("_")]
+        hooks = [c.name for c in vars(pm.hook).values() if getattr(c, "has_spec", None) and c.has_spec()]
         hints = [f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(u, hooks, 1)) for u in unknown]
         raise ValueError(f"plugin {name!r} implements {', '.join(hints)}, which is not a providerhub hook")
     impls = [impl for impl in pm.hook.register_providers.get_hookimpls() if impl.plugin is plugin]

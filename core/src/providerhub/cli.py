@@ -1,0 +1,502 @@
+"""The ``providerhub`` command: list what is installed, show how a name resolves, and chat.
+
+Only the console script (and ``python -m providerhub``) imports this module, so ``import
+providerhub`` stays free of it. It uses the standard library alone.
+
+``--json`` prints stable JSON with these keys (``null`` where a value is unknown):
+
+- ``plugins``: a list of ``{name, distribution, version, value, providers, error}``;
+  ``providers`` is a list of provider names, ``error`` a string or ``null``.
+- ``providers``: a list of ``{name, label, plugin, url, working, needs_auth, supports_stream,
+  priority, default_model, default_vision_model, models, vision_models, aliases}``;
+  ``models`` and ``vision_models`` are lists of ids, ``aliases`` maps alias to model id.
+- ``models``: a list of ``{id, provider, plugin, aliases, vision}``, one per (model, provider).
+- ``resolve``: one object ``{requested, provider, model, plugin, match, candidates}``;
+  ``candidates`` is a list of ``{provider, model, plugin, priority}`` in preference order.
+
+Exit codes: 0 success, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
+4 provider or network failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+import providerhub
+from providerhub.errors import (
+    MediaError,
+    MessagesError,
+    ModelNotFoundError,
+    PluginLoadWarning,
+    ProviderHubError,
+    ProviderNotFoundError,
+)
+
+PROG = "providerhub"
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+SPINNER = "|/-\\"
+
+_EPILOG = """\
+exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
+4 provider or network failure, 130 interrupted.
+environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
+PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug)."""
+
+
+class UsageError(ProviderHubError):
+    """Input the command cannot use (an empty prompt, a bad option value)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see '{self.prog} --help')"
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}{hint}\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _parser() -> _Parser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS keeps a subcommand's absent --debug from overriding one given before it
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON (keys: see 'providerhub --help')")
+
+    parser = _Parser(
+        prog=PROG,
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog=_EPILOG + "\n\n" + _json_keys(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the core's and each plugin's version")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    plugins = commands.add_parser("plugins", parents=[common, as_json], help="installed plugins and their errors")
+    plugins.set_defaults(run=_cmd_plugins)
+
+    providers = commands.add_parser("providers", parents=[common, as_json], help="registered providers")
+    providers.set_defaults(run=_cmd_providers)
+
+    models = commands.add_parser("models", parents=[common, as_json], help="models, by id then preference")
+    models.add_argument("--provider", metavar="NAME", help="only this provider's models")
+    models.add_argument("--vision", action="store_true", help="only models that take images")
+    models.set_defaults(run=_cmd_models)
+
+    resolve = commands.add_parser("resolve", parents=[common, as_json], help="which provider answers a model name")
+    resolve.add_argument("model", metavar="MODEL", help="a model id, alias, provider name or PROVIDER/MODEL")
+    resolve.add_argument("--image", metavar="PATH", help="resolve as for a request with an image (vision)")
+    resolve.set_defaults(run=_cmd_resolve)
+
+    chat = commands.add_parser(
+        "chat",
+        parents=[common],
+        help="ask a model and stream its answer",
+        description="Ask a model and stream its answer to stdout. The prompt is read from stdin when omitted or '-'.",
+    )
+    chat.add_argument("-m", "--model", metavar="MODEL", help="model name (default: the default model)")
+    chat.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; '-' or omitted: read stdin")
+    chat.add_argument("--system", metavar="TEXT", help="a system message sent before the prompt")
+    chat.add_argument("--image", metavar="PATH", help="an image to send with the prompt")
+    chat.add_argument("--provider", metavar="NAME", help="use this provider (resolves NAME/MODEL)")
+    chat.add_argument("--proxy", metavar="URL", help="proxy for the provider's requests")
+    chat.add_argument("--timeout", metavar="SECONDS", type=_seconds, help="give up on the provider after this")
+    chat.set_defaults(run=_cmd_chat)
+    return parser
+
+
+def _json_keys() -> str:
+    doc = __doc__ or ""
+    start = doc.find("``--json``")
+    return doc[start : doc.find("\n\nExit codes")].replace("``", "") if start >= 0 else ""
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
+    """Aligned plain-text columns; the last column is not padded."""
+    cells = [[str(c) if c not in (None, "") else "-" for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths)) + ("  " if len(row) > 1 else ""))
+        out.write(row[-1] + "\n")
+
+
+def _json(data: object, out: TextIO) -> None:
+    out.write(json.dumps(data, indent=2) + "\n")
+
+
+class _Warnings:
+    """Plugin warnings as one ``providerhub: warning:`` line each (once), or held for a listing."""
+
+    def __init__(self, err: TextIO):
+        self.err = err
+        self.shown: set[str] = set()
+        self.held: list[str] | None = None
+
+    def show(self, message: Warning | str, *_: object, **__: object) -> None:
+        text = " ".join(str(message).split())
+        if self.held is not None:
+            self.held.append(text)
+        elif text not in self.shown:
+            self.shown.add(text)
+            self.err.write(f"{PROG}: warning: {text}\n")
+
+    def hold(self) -> None:
+        self.held = []
+
+    def release(self, listed: Sequence[str | None]) -> None:
+        """Show the held warnings that a listing did not already show."""
+        held, self.held = self.held or [], None
+        for text in held:
+            if text not in {" ".join(e.split()) for e in listed if e}:
+                self.show(text)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+class _Context:
+    """What a command writes to, for one invocation."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO, warned: _Warnings):
+        self.args, self.out, self.err, self.warnings = args, out, err, warned
+
+
+def _plugins(ctx: _Context) -> list[providerhub.PluginInfo]:
+    """Every plugin; their load warnings are held, as the listing shows them in its error column."""
+    plugins: list[providerhub.PluginInfo] = []
+    ctx.warnings.hold()
+    try:
+        plugins = providerhub.list_plugins()
+    finally:
+        ctx.warnings.release([p.error for p in plugins])
+    return plugins
+
+
+def _cmd_plugins(ctx: _Context) -> int:
+    plugins = _plugins(ctx)
+    if ctx.args.json:
+        keys = ("name", "distribution", "version", "value", "providers", "error")
+        _json(
+            [
+                dict(zip(keys, (p.name, p.distribution, p.version, p.value, list(p.providers), p.error)))
+                for p in plugins
+            ],
+            ctx.out,
+        )
+    elif not plugins:
+        ctx.err.write(f"{PROG}: no plugins are installed (for example: pip install providerhub-dynaspark)\n")
+    else:
+        rows = [(p.name, p.distribution, p.version, ", ".join(p.providers), p.error) for p in plugins]
+        _table(("PLUGIN", "DISTRIBUTION", "VERSION", "PROVIDERS", "ERROR"), rows, ctx.out)
+    return EXIT_OK
+
+
+def _cmd_providers(ctx: _Context) -> int:
+    providers = providerhub.list_providers()
+    if ctx.args.json:
+        _json([_provider_json(p) for p in providers], ctx.out)
+    elif not providers:
+        ctx.err.write(f"{PROG}: no providers are registered (for example: pip install providerhub-dynaspark)\n")
+    else:
+        rows = [
+            (p.name, len(p.models), p.priority, _yes(p.working), _yes(p.needs_auth), _yes(p.supports_stream), p.url)
+            for p in providers
+        ]
+        _table(("PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "STREAM", "URL"), rows, ctx.out)
+    return EXIT_OK
+
+
+def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "label": p.label,
+        "plugin": p.plugin,
+        "url": p.url,
+        "working": p.working,
+        "needs_auth": p.needs_auth,
+        "supports_stream": p.supports_stream,
+        "priority": p.priority,
+        "default_model": p.default_model,
+        "default_vision_model": p.default_vision_model,
+        "models": list(p.models),
+        "vision_models": list(p.vision_models),
+        "aliases": dict(p.aliases),
+    }
+
+
+def _provider_named(name: str) -> providerhub.ProviderInfo:
+    """The registered provider called ``name`` (any case), or a ``ProviderNotFoundError`` with suggestions."""
+    providers = providerhub.list_providers()
+    for provider in providers:
+        if provider.name.lower() == name.lower():
+            return provider
+    import difflib
+
+    names = {p.name.lower(): p.name for p in providers}
+    close = [names[n] for n in difflib.get_close_matches(name.lower(), list(names), n=3, cutoff=0.6)]
+    message = f"no provider named {name!r}"
+    if close:
+        message += f"; did you mean {', '.join(map(repr, close))}?"
+    elif providers:
+        message += f"; the providers are: {', '.join(p.name for p in providers)}"
+    else:
+        message += "; no provider plugins are installed (for example: pip install providerhub-dynaspark)"
+    raise ProviderNotFoundError(message)
+
+
+def _cmd_models(ctx: _Context) -> int:
+    models = providerhub.list_models()
+    if ctx.args.provider is not None:
+        name = _provider_named(ctx.args.provider).name
+        models = [m for m in models if m.provider == name]
+    if ctx.args.vision:
+        models = [m for m in models if m.vision]
+    if ctx.args.json:
+        keys = ("id", "provider", "plugin", "aliases", "vision")
+        _json([dict(zip(keys, (m.id, m.provider, m.plugin, list(m.aliases), m.vision))) for m in models], ctx.out)
+    elif not models:
+        ctx.err.write(f"{PROG}: no models match\n")
+    else:
+        rows = [(m.id, m.provider, ", ".join(m.aliases), _yes(m.vision)) for m in models]
+        _table(("MODEL", "PROVIDER", "ALIASES", "VISION"), rows, ctx.out)
+    return EXIT_OK
+
+
+def _cmd_resolve(ctx: _Context) -> int:
+    media = [(ctx.args.image, None)] if ctx.args.image else None
+    found = providerhub.resolve(ctx.args.model, media=media)
+    priority = {p.name: p.priority for p in providerhub.list_providers()}
+    candidates = [
+        {"provider": c.provider, "model": c.model, "plugin": c.plugin, "priority": priority.get(c.provider)}
+        for c in found.candidates
+    ]
+    if ctx.args.json:
+        keys = ("requested", "provider", "model", "plugin", "match")
+        values = (found.requested, found.provider.__name__, found.model, found.plugin, found.match)
+        _json({**dict(zip(keys, values)), "candidates": candidates}, ctx.out)
+        return EXIT_OK
+    summary = [
+        ("requested", found.requested),
+        ("provider", found.provider.__name__),
+        ("model", found.model),
+        ("plugin", found.plugin or "(registered in code)"),
+        ("match", found.match),
+    ]
+    for key, value in summary:
+        ctx.out.write(f"{key:<10} {value}\n")
+    ctx.out.write("\n")
+    rows = [(i, c["provider"], c["model"], c["priority"], c["plugin"]) for i, c in enumerate(candidates, 1)]
+    _table(("#", "PROVIDER", "MODEL", "PRIORITY", "PLUGIN"), rows, ctx.out)
+    return EXIT_OK
+
+
+def _version(ctx: _Context) -> int:
+    ctx.out.write(f"{PROG} {providerhub.__version__}\n")
+    for p in _plugins(ctx):
+        state = ", failed to load" if p.error else ""
+        ctx.out.write(f"{p.distribution or '(unknown distribution)'} {p.version or '?'} (plugin {p.name}{state})\n")
+    return EXIT_OK
+
+
+# -- chat ---------------------------------------------------------------------------------------
+
+
+def _read_prompt(ctx: _Context) -> str:
+    prompt: str | None = ctx.args.prompt
+    if prompt is None or prompt == "-":
+        if sys.stdin is None:
+            raise UsageError("no prompt given and stdin is closed")
+        if sys.stdin.isatty():
+            ctx.err.write(f"{PROG}: reading the prompt from stdin; end it with Ctrl-D\n")
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise UsageError("the prompt is empty")
+    return prompt.strip()
+
+
+class _Stream:
+    """The answer's way to stdout: a spinner on a terminal's stderr until the first chunk, then the chunks."""
+
+    def __init__(self, out: TextIO, err: TextIO):
+        self.out, self.err = out, err
+        self.spinner: asyncio.Task[None] | None = None
+        self.ended_line = True
+
+    async def _spin(self) -> None:
+        frame = 0
+        while True:
+            self.err.write(f"\r{SPINNER[frame % len(SPINNER)]}")
+            self.err.flush()
+            frame += 1
+            await asyncio.sleep(0.1)
+
+    def start(self) -> None:
+        if _isatty(self.err):
+            self.spinner = asyncio.get_running_loop().create_task(self._spin())
+
+    def stop(self) -> None:
+        """Cancel and erase the spinner (safe to call more than once)."""
+        if self.spinner is not None:
+            self.spinner.cancel()
+            self.spinner = None
+            self.err.write("\r \r")
+            self.err.flush()
+
+    def write(self, chunk: str) -> None:
+        self.stop()
+        if chunk:
+            self.out.write(chunk)
+            self.out.flush()
+            self.ended_line = chunk.endswith("\n")
+
+    def end_line(self) -> None:
+        """Leave the cursor at the start of a line, so the shell prompt (or an error) starts clean."""
+        if not self.ended_line:
+            self.ended_line = True
+            try:
+                self.out.write("\n")
+                self.out.flush()
+            except (OSError, ValueError):  # stdout is gone; nothing to tidy
+                pass
+
+
+async def _answer(
+    provider: type[providerhub.BaseProvider], model: str, messages: providerhub.Messages, stream: _Stream, **kwargs: Any
+) -> None:
+    """Stream one answer; the generator is closed however this ends (error, Ctrl-C, cancellation)."""
+    create: Callable[..., providerhub.AsyncResult] | None = getattr(provider, "create_async_generator", None)
+    if create is None:
+        raise providerhub.ProviderNotWorkingError(
+            f"provider {provider.__name__} cannot stream (no create_async_generator)"
+        )
+    stream.start()
+    answer = create(model, messages, **kwargs)
+    try:
+        async for chunk in answer:
+            stream.write(chunk if isinstance(chunk, str) else str(chunk))
+    finally:
+        stream.stop()
+        aclose = getattr(answer, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def _cmd_chat(ctx: _Context) -> int:
+    args = ctx.args
+    media: providerhub.MediaListType | None = None
+    if args.image:
+        providerhub.to_image(args.image)  # fail on an unreadable image before reaching any service
+        media = [(args.image, None)]
+    model: str | None = args.model
+    if args.provider is not None:
+        model = f"{_provider_named(args.provider).name}/{model or ''}"
+    found = providerhub.resolve(model, media=media)
+    prompt = _read_prompt(ctx)
+    messages: providerhub.Messages = [{"role": "user", "content": prompt}]
+    if args.system:
+        messages.insert(0, {"role": "system", "content": args.system})
+    kwargs: dict[str, Any] = {"proxy": args.proxy, "media": media}
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    stream = _Stream(ctx.out, ctx.err)
+    try:
+        asyncio.run(_answer(found.provider, found.model, messages, stream, **kwargs))
+    finally:
+        stream.end_line()
+    return EXIT_OK
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
+    if isinstance(exc, (UsageError, MediaError, MessagesError)):
+        return EXIT_USAGE
+    if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
+        return EXIT_NOT_FOUND
+    if isinstance(exc, (ProviderHubError, TimeoutError, ConnectionError)):
+        return EXIT_PROVIDER
+    return EXIT_UNEXPECTED
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, TimeoutError) and not text:
+        text = "the provider did not answer in time"
+    if exit_code(exc) == EXIT_UNEXPECTED or not text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out, err = sys.stdout, sys.stderr
+    parser = _parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("PROVIDERHUB_DEBUG", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
+    if not args.version and args.command is None:
+        parser.print_help(err)
+        return EXIT_USAGE
+    warned = _Warnings(err)
+    ctx = _Context(args, out, err, warned)
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("always", PluginLoadWarning)
+            warnings.showwarning = warned.show
+        try:
+            return _version(ctx) if args.version else int(args.run(ctx))
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # the reader went away (``| head``); say nothing, and keep the interpreter's final flush quiet
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            return EXIT_UNEXPECTED
+        except Exception as exc:
+            if debug:
+                import traceback
+
+                traceback.print_exc(file=err)
+            code = exit_code(exc)
+            hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""
+            err.write(f"{PROG}: error: {_describe(exc)}{hint}\n")
+            err.flush()
+            return code

@@ -1,0 +1,155 @@
+"""Invariants of resolution over generated registries."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from providerhub import ModelNotFoundError, ProviderHubError
+from providerhub.registry import ProviderInfo, Registry
+from providerhub.resolution import candidates, match
+
+names = st.sampled_from(["gem", "Gem", "gpt", "GPT-4", "gpt-4", "llama/3", "mix", "a/b", "Alpha", "beta", "x"])
+provider_names = st.sampled_from(["Alpha", "Beta", "Gamma", "Delta", "alpha2", "Zed"])
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[ProviderInfo]:
+    chosen = draw(st.lists(provider_names, min_size=1, max_size=5, unique_by=str.lower))
+    out = []
+    for provider in chosen:
+        models = tuple(draw(st.lists(names, min_size=1, max_size=4, unique=True)))
+        alias_keys = draw(st.lists(names, max_size=3, unique=True))
+        aliases = tuple(sorted((a, draw(st.sampled_from(models))) for a in alias_keys))
+        vision = tuple(m for m in models if draw(st.booleans()))
+        out.append(
+            ProviderInfo(
+                name=provider,
+                plugin=provider.lower(),
+                models=models,
+                default_model=models[0],
+                default_vision_model=None,
+                vision_models=vision,
+                aliases=aliases,
+                priority=draw(st.integers(-3, 3)),
+                working=draw(st.booleans()),
+                label=None,
+                url=None,
+                needs_auth=False,
+                supports_stream=True,
+            )
+        )
+    return out
+
+
+def build(recs: list[ProviderInfo]) -> Registry:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Registry(recs, (), lambda r: type(r.name, (), {}))
+
+
+@contextmanager
+def prefer(value: str | None) -> Iterator[None]:
+    old = os.environ.pop("PROVIDERHUB_PREFER", None)
+    if value is not None:
+        os.environ["PROVIDERHUB_PREFER"] = value
+    try:
+        yield
+    finally:
+        os.environ.pop("PROVIDERHUB_PREFER", None)
+        if old is not None:
+            os.environ["PROVIDERHUB_PREFER"] = old
+
+
+def outcome(reg: Registry, name: str, media: bool = False) -> object:
+    try:
+        how, pairs = candidates(reg, name, media)
+    except ProviderHubError as exc:
+        return type(exc).__name__
+    return how, [(r.name, m) for r, m in pairs]
+
+
+@given(records())
+def test_an_exact_id_always_means_itself(recs: list[ProviderInfo]) -> None:
+    reg = build(recs)
+    for model in reg.by_model:
+        how, pairs = match(reg, model)
+        assert how == "id"
+        assert {r.name for r, _ in pairs} == {r.name for r in recs if model in r.models}
+        assert all(m == model for _, m in pairs)
+
+
+@given(records())
+def test_no_alias_survives_that_equals_a_model_id(recs: list[ProviderInfo]) -> None:
+    reg = build(recs)
+    ids = {m for r in recs for m in r.models}
+    assert not ids & set(reg.by_alias)
+    kept = {(r.name, a) for r in recs for a, _ in r.aliases if a not in ids}
+    assert kept == {(r.name, a) for a, pairs in reg.by_alias.items() for r, _ in pairs}
+
+
+@given(records(), st.randoms(use_true_random=False), names)
+def test_resolution_ignores_registration_order(recs: list[ProviderInfo], rnd, name: str) -> None:  # type: ignore[no-untyped-def]
+    shuffled = list(recs)
+    rnd.shuffle(shuffled)
+    assert outcome(build(recs), name) == outcome(build(shuffled), name)
+
+
+@given(records(), names, st.booleans(), st.lists(provider_names, max_size=3))
+def test_candidates_follow_prefer_then_priority_then_name(
+    recs: list[ProviderInfo], name: str, media: bool, preferred: list[str]
+) -> None:
+    reg = build(recs)
+    with prefer(",".join(preferred)):
+        result = outcome(reg, name, media)
+    if isinstance(result, str):
+        return
+    _, pairs = result
+    by_name = {r.name: r for r in recs}
+    rank = {}
+    for i, p in enumerate(preferred):
+        rank.setdefault(p.lower(), i)
+    keys = [(rank.get(n.lower(), len(rank)), -by_name[n].priority, n.lower()) for n, _ in pairs]
+    assert keys == sorted(keys)
+    for provider, model in pairs:
+        record = by_name[provider]
+        assert record.working
+        assert model in record.models
+        if media:
+            assert model in record.vision_models
+
+
+@given(records(), names)
+def test_a_case_insensitive_match_is_unique_and_equal_ignoring_case(recs: list[ProviderInfo], name: str) -> None:
+    reg = build(recs)
+    try:
+        how, pairs = match(reg, name)
+    except ModelNotFoundError:
+        folded = [k for k in (*reg.by_model, *reg.by_alias) if k.casefold() == name.casefold()]
+        assert len(set(folded)) != 1 or name.partition("/")[0].lower() in reg.by_name
+        return
+    if how == "case-insensitive":
+        assert name not in reg.by_model and name not in reg.by_alias
+        assert len(reg.by_folded[name.casefold()]) == 1
+
+
+@settings(max_examples=50)
+@given(records())
+def test_default_model_is_served_by_the_first_working_provider(recs: list[ProviderInfo]) -> None:
+    reg = build(recs)
+    with prefer(None):
+        result = outcome(reg, "")
+    working = [r for r in recs if r.working]
+    if not working:
+        assert result == "ProviderNotWorkingError"
+        return
+    first = sorted(working, key=lambda r: (-r.priority, r.name.lower()))[0]
+    assert result != "ModelNotFoundError"
+    how, pairs = result  # type: ignore[misc]
+    assert how == "default"
+    assert pairs[0] == (first.name, first.default_model)

@@ -1,0 +1,88 @@
+"""End to end, as a user installs: the core alone finds nothing; with the plugin beside it, Dynaspark answers.
+
+The tox ``core-only`` env runs the ``core_only`` tests with only ./core installed, then installs
+./plugins/dynaspark non-editable and runs the ``installed`` tests, sharing one model-index folder
+across both steps, so the index written before the install must not hide the new plugin.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    cache = os.environ.get("PROVIDERHUB_E2E_CACHE_DIR") or str(tmp_path / "cache")
+    return {**os.environ, "PROVIDERHUB_CACHE_DIR": cache}
+
+
+def python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+
+def console(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("providerhub", path=os.path.dirname(sys.executable))
+    assert script, "the providerhub console script is not installed beside this interpreter"
+    return subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60, input=stdin)
+
+
+@pytest.mark.core_only
+def test_core_alone_cannot_resolve_with_a_clear_error(env: dict[str, str]) -> None:
+    assert python("import providerhub_dynaspark", env).returncode != 0, "the plugin must not be installed here"
+    out = python("from providerhub import get_provider; get_provider('gemini-1.5-flash')", env)
+    assert out.returncode == 1
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("providerhub.errors.ModelNotFoundError: no installed provider serves model 'gemini-1.5-flash'")
+    assert "pip install providerhub-dynaspark" in last
+
+
+@pytest.mark.core_only
+def test_core_alone_cli_says_not_found(env: dict[str, str]) -> None:
+    out = console("resolve", "gemini-1.5-flash", env=env)
+    assert out.returncode == 3
+    assert out.stdout == ""
+    (line,) = out.stderr.strip().splitlines()
+    assert "gemini-1.5-flash" in line and "Traceback" not in out.stderr
+
+
+@pytest.mark.core_only
+def test_core_alone_imports_no_aiohttp(env: dict[str, str]) -> None:
+    code = "import sys, providerhub; providerhub.list_models(); print(sorted(m for m in sys.modules if 'aiohttp' in m))"
+    assert python(code, env).stdout.strip() == "[]"
+
+
+@pytest.mark.installed
+def test_installed_plugin_is_found_and_answers(env: dict[str, str]) -> None:
+    from support.dynaspark_standin import serve_in_thread
+
+    code = """
+import providerhub, providerhub_dynaspark
+provider = providerhub.get_provider("gemini-1.5-flash")
+assert provider is providerhub_dynaspark.Dynaspark, provider
+print("".join(provider.create_completion("gemini-flash", [{"role": "user", "content": "ping"}])))
+"""
+    with serve_in_thread() as server:
+        run_env = {**env, "DYNASPARK_API_ENDPOINT": server.url}
+        out = python(code, run_env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "echo[gemini-1.5-flash]: ping"
+        cli = console("chat", "-m", "gemini-2-flash", "hello there", env=run_env)
+        assert cli.returncode == 0, cli.stderr
+        assert cli.stdout.strip() == "echo[gemini-2.0-flash]: hello there"
+    assert [(r.ai_model, r.user_input) for r in server.requests] == [
+        ("gemini-1.5-flash", "ping"),
+        ("gemini-2.0-flash", "hello there"),
+    ]
+
+
+@pytest.mark.installed
+def test_installed_plugin_is_listed(env: dict[str, str]) -> None:
+    code = "import providerhub; print([(p.name, p.distribution, p.providers, p.error) for p in providerhub.list_plugins()])"
+    out = python(code, env)
+    assert "('dynaspark', 'providerhub-dynaspark', ('Dynaspark',), None)" in out.stdout, out.stderr
