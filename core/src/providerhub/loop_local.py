@@ -13,6 +13,7 @@ the keeper, whose ``finally`` awaits the resource's close function.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, TypeVar
@@ -45,11 +46,8 @@ class LoopLocal(Generic[T]):
         self._purge()
         resource = self._factory()
         keeper = self._keep(loop, resource)
-        step = keeper.__anext__()
-        try:
-            step.send(None)  # runs to the keeper's ``yield``: the loop now tracks it
-        except StopIteration:
-            pass
+        with contextlib.suppress(StopIteration):  # runs to the keeper's ``yield``: the loop now tracks it
+            keeper.__anext__().send(None)
         with self._lock:
             self._entries[loop] = (resource, keeper)
         return resource
