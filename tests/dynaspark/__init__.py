@@ -1,0 +1,1 @@
+"""Tests of the Dynaspark plugin against a local stand-in server."""

@@ -1,0 +1,180 @@
+"""Connections: one keep-alive session per loop, closed at loop shutdown; cancellation; proxies; sync use."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from providerhub_dynaspark import Dynaspark
+from providerhub_dynaspark.provider import _sessions
+from support.dynaspark_standin import Standin
+
+from .helpers import HELLO, ForwardProxy, wait_until
+
+pytestmark = pytest.mark.installed
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+async def ask(**kwargs: Any) -> list[str]:
+    return [chunk async for chunk in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, **kwargs)]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter in development mode, with every warning an error."""
+    environ = {**os.environ, "PYTHONPATH": str(TESTS), **env}
+    environ.pop("PYTHONWARNINGS", None)
+    return subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+async def test_one_session_serves_every_request_on_a_loop(dynaspark_server: Standin) -> None:
+    assert _sessions.peek() is None
+    await ask(api_endpoint=dynaspark_server.url)
+    session = _sessions.peek()
+    assert session is not None and not session.closed
+    await ask(api_endpoint=dynaspark_server.url)
+    await ask(api_endpoint=dynaspark_server.url)
+    assert _sessions.peek() is session
+    assert len(dynaspark_server.peers) == 3
+    assert len(set(dynaspark_server.peers)) == 1, "keep-alive: all three requests came over one connection"
+
+
+async def test_concurrent_requests_share_the_session(dynaspark_server: Standin) -> None:
+    answers = await asyncio.gather(*(ask(api_endpoint=dynaspark_server.url) for _ in range(5)))
+    assert answers == [["echo[gemini-1.5-flash]: Hello"]] * 5
+    assert len(_sessions) >= 1 and _sessions.peek() is not None
+
+
+async def test_a_callers_session_is_used_and_left_open(dynaspark_server: Standin) -> None:
+    async with aiohttp.ClientSession() as session:
+        await ask(api_endpoint=dynaspark_server.url, session=session)
+        await ask(api_endpoint=dynaspark_server.url, session=session)
+        assert not session.closed
+        assert _sessions.peek() is None, "the shared session was not needed"
+    assert len(set(dynaspark_server.peers)) == 1
+
+
+def test_each_loop_gets_its_own_session_closed_when_the_loop_ends(threaded_server: Standin) -> None:
+    seen: list[aiohttp.ClientSession] = []
+
+    async def main() -> None:
+        await ask(api_endpoint=threaded_server.url)
+        session = _sessions.peek()
+        assert session is not None
+        seen.append(session)
+
+    asyncio.run(main())
+    asyncio.run(main())
+    first, second = seen
+    assert first is not second
+    assert first.closed and second.closed
+    assert len(_sessions) == 0, "entries of finished loops are dropped"
+
+
+async def test_cancelling_the_consumer_closes_its_request(dynaspark_server: Standin) -> None:
+    dynaspark_server.respond_with(delay=10.0)
+    task = asyncio.create_task(ask(api_endpoint=dynaspark_server.url))
+    await wait_until(lambda: len(dynaspark_server.requests) == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await wait_until(lambda: dynaspark_server.disconnects == 1)
+    await wait_until(lambda: dynaspark_server.open_connections == 0)
+    dynaspark_server.respond_with()
+    assert await ask(api_endpoint=dynaspark_server.url) == ["echo[gemini-1.5-flash]: Hello"]
+
+
+async def test_a_timed_out_request_does_not_linger(dynaspark_server: Standin) -> None:
+    dynaspark_server.respond_with(delay=10.0)
+    with pytest.raises(TimeoutError):
+        await ask(api_endpoint=dynaspark_server.url, timeout=0.2)
+    await wait_until(lambda: dynaspark_server.disconnects == 1)
+    await wait_until(lambda: dynaspark_server.open_connections == 0)
+
+
+async def test_requests_go_through_a_proxy(dynaspark_server: Standin, forward_proxy: ForwardProxy) -> None:
+    answer = await ask(api_endpoint=dynaspark_server.url, proxy=forward_proxy.url)
+    assert answer == ["echo[gemini-1.5-flash]: Hello"]
+    assert forward_proxy.request_lines == [f"POST {dynaspark_server.url} HTTP/1.1"]
+    assert dynaspark_server.requests[0].user_input == "Hello"
+
+
+def test_create_completion_from_plain_sync_code(threaded_server: Standin) -> None:
+    chunks = Dynaspark.create_completion("gemini-2-flash", HELLO, api_endpoint=threaded_server.url)
+    assert list(chunks) == ["echo[gemini-2.0-flash]: Hello"]
+
+
+async def test_create_completion_inside_a_running_loop(threaded_server: Standin) -> None:
+    chunks = Dynaspark.create_completion("gemini-flash-8b", HELLO, api_endpoint=threaded_server.url)
+    assert list(chunks) == ["echo[gemini-1.5-flash-8b]: Hello"]
+    assert _sessions.peek() is None, "the calling loop was not used"
+
+
+def test_create_completion_raises_the_providers_error() -> None:
+    with pytest.raises(ConnectionError, match="Dynaspark: cannot reach"):
+        list(Dynaspark.create_completion("gemini-1.5-flash", HELLO))
+
+
+def test_a_script_leaves_nothing_open(threaded_server: Standin) -> None:
+    code = """
+        import asyncio, os
+        from providerhub_dynaspark import Dynaspark
+
+        async def main():
+            for i in range(3):
+                async for chunk in Dynaspark.create_async_generator(
+                    "gemini-flash", [{"role": "user", "content": f"question {i}"}]
+                ):
+                    print(chunk)
+
+        asyncio.run(main())
+        import gc
+        gc.collect()
+        if os.path.isdir("/proc/self/fd"):
+            links = []
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    links.append(os.readlink(f"/proc/self/fd/{fd}"))
+                except OSError:
+                    pass
+            print("sockets", sum(link.startswith("socket:") for link in links))
+    """
+    out = run_python(code, DYNASPARK_API_ENDPOINT=threaded_server.url)
+    assert out.stderr == ""
+    assert out.returncode == 0
+    lines = out.stdout.splitlines()
+    assert lines[:3] == [f"echo[gemini-1.5-flash]: question {i}" for i in range(3)]
+    if len(lines) > 3:
+        assert lines[3] == "sockets 0"
+    assert len(set(threaded_server.peers)) == 1, "the three requests shared one connection"
+
+
+def test_a_sync_script_leaves_nothing_open(threaded_server: Standin) -> None:
+    code = """
+        from providerhub_dynaspark import Dynaspark
+
+        for i in range(2):
+            print("".join(Dynaspark.create_completion("gemini-1.5-flash", [{"role": "user", "content": str(i)}])))
+    """
+    out = run_python(code, DYNASPARK_API_ENDPOINT=threaded_server.url)
+    assert (out.stderr, out.returncode) == ("", 0)
+    assert out.stdout.splitlines() == ["echo[gemini-1.5-flash]: 0", "echo[gemini-1.5-flash]: 1"]
+
+
+def test_importing_the_plugin_does_not_import_aiohttp() -> None:
+    out = run_python("import sys, providerhub_dynaspark; print(sorted(m for m in sys.modules if 'aiohttp' in m))")
+    assert (out.stdout.strip(), out.stderr) == ("[]", "")
