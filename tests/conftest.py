@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.plugins import PluginSite
 
 from providerhub import hub
+from support.plugins import PluginSite
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,9 @@ def test_core_alone_cannot_resolve_with_a_clear_error(env: dict[str, str]) -> No
     out = python("from providerhub import get_provider; get_provider('gemini-1.5-flash')", env)
     assert out.returncode == 1
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("providerhub.errors.ModelNotFoundError: no installed provider serves model 'gemini-1.5-flash'")
+    assert last.startswith(
+        "providerhub.errors.ModelNotFoundError: no installed provider serves model 'gemini-1.5-flash'"
+    )
     assert "pip install providerhub-dynaspark" in last
 
 
@@ -83,6 +85,9 @@ print("".join(provider.create_completion("gemini-flash", [{"role": "user", "cont
 
 @pytest.mark.installed
 def test_installed_plugin_is_listed(env: dict[str, str]) -> None:
-    code = "import providerhub; print([(p.name, p.distribution, p.providers, p.error) for p in providerhub.list_plugins()])"
+    code = (
+        "import providerhub\n"
+        "print([(p.name, p.distribution, p.providers, p.error) for p in providerhub.list_plugins()])"
+    )
     out = python(code, env)
     assert "('dynaspark', 'providerhub-dynaspark', ('Dynaspark',), None)" in out.stdout, out.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from support.plugins import PluginSite, provider_source
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadError, PluginLoadWarning
+from support.plugins import PluginSite, provider_source
 
 
 def test_good_plugin_is_discovered_with_its_distribution(plugin_site: PluginSite) -> None:
@@ -125,7 +125,11 @@ def test_duplicate_provider_name_keeps_the_first_plugin(plugin_site: PluginSite)
 
 
 def test_discovery_runs_once_per_process(plugin_site: PluginSite) -> None:
-    plugin_site.add("counted", provider_source("Counted", ["c-1"]) + "\nimport builtins\nbuiltins.ph_imports = getattr(builtins, 'ph_imports', 0) + 1\n")
+    plugin_site.add(
+        "counted",
+        provider_source("Counted", ["c-1"])
+        + "\nimport builtins\nbuiltins.ph_imports = getattr(builtins, 'ph_imports', 0) + 1\n",
+    )
     import builtins
 
     builtins.ph_imports = 0  # type: ignore[attr-defined]

@@ -41,7 +41,8 @@ async def status_error(base_url: str, path: str) -> BaseException | None:
 
 
 @pytest.mark.parametrize(
-    ("status", "cls"), [(429, RateLimitError), (401, AuthenticationError), (403, AuthenticationError), (502, ResponseError)]
+    ("status", "cls"),
+    [(429, RateLimitError), (401, AuthenticationError), (403, AuthenticationError), (502, ResponseError)],
 )
 async def test_status_maps_to_error_class(base_url: str, status: int, cls: type[ResponseError]) -> None:
     exc = await status_error(base_url, f"/{status}")

@@ -11,10 +11,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.plugins import PluginSite, provider_source
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadWarning, hub, index
+from support.plugins import PluginSite, provider_source
 
 
 def fresh_start() -> None:
@@ -140,7 +140,9 @@ def test_failed_plugin_is_retried_not_cached(plugin_site: PluginSite) -> None:
     deps.mkdir()
     (deps / "ph_missing_dependency.py").write_text("")
     sys.path.insert(0, str(deps))
-    plugin_site.add("broken", provider_source("Fixed", ["fixed-1"]).replace("\nfrom", "\nimport ph_missing_dependency\nfrom", 1))
+    plugin_site.add(
+        "broken", provider_source("Fixed", ["fixed-1"]).replace("\nfrom", "\nimport ph_missing_dependency\nfrom", 1)
+    )
     try:
         fresh_start()
         assert providerhub.get_provider("fixed-1").__name__ == "Fixed"
@@ -168,13 +170,19 @@ for _ in range(15):
     assert all(w.wait() == 0 for w in writers)
     assert reads > 0
     assert not list(target.parent.glob(".index-*"))  # no temporary file left behind
-    assert who_serves(plugin_site, "m-3") == {"answer": ["P3", "m-3", ["P3"]], "modules": [plugin_site.modules["p3"]], "from_index": True}
+    assert who_serves(plugin_site, "m-3") == {
+        "answer": ["P3", "m-3", ["P3"]],
+        "modules": [plugin_site.modules["p3"]],
+        "from_index": True,
+    }
 
 
 @pytest.mark.parametrize(
     "name", ["m-1", "shared", "SHARED", "alias-a", "b", "B/shared", "a/", "nothing", "", "vision-only"]
 )
-def test_same_answers_with_index_on_and_off(plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+def test_same_answers_with_index_on_and_off(
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     plugin_site.add("a", provider_source("A", ["m-1", "shared"], aliases={"alias-a": "shared"}, vision=["shared"]))
     plugin_site.add("b", provider_source("B", ["shared", "vision-only"], priority=2, vision=["vision-only"]))
     plugin_site.add("c", provider_source("C", ["shared"], working=False, priority=9))

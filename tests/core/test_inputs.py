@@ -37,7 +37,10 @@ def test_format_prompt_conversation() -> None:
         ([], "messages is empty"),
         ([{"role": "user"}], r"messages\[0\] has no 'content'"),
         ([{"content": "x"}], r"messages\[0\] has no 'role'"),
-        ([{"role": "user", "content": 3}], r"messages\[0\]\['content'\] must be a string or a list of text parts, not int"),
+        (
+            [{"role": "user", "content": 3}],
+            r"messages\[0\]\['content'\] must be a string or a list of text parts, not int",
+        ),
         ([{"role": "user", "content": [{"type": "image_url"}]}], r"messages\[0\]\['content'\]\[0\] is not a text part"),
         ([{"role": "", "content": "x"}], r"messages\[0\]\['role'\] must be a non-empty string"),
         (["x"], r"messages\[0\] must be a dict"),
@@ -48,7 +51,9 @@ def test_validate_messages_names_the_fault(messages: object, message: str) -> No
         validate_messages(messages)
 
 
-@pytest.mark.parametrize(("data", "mime"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")])
+@pytest.mark.parametrize(
+    ("data", "mime"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")]
+)
 def test_image_type_from_magic_bytes(data: bytes, mime: str) -> None:
     assert image_type(data) == mime
 

@@ -128,7 +128,7 @@ def test_candidates_follow_prefer_then_priority_then_name(
 def test_a_case_insensitive_match_is_unique_and_equal_ignoring_case(recs: list[ProviderInfo], name: str) -> None:
     reg = build(recs)
     try:
-        how, pairs = match(reg, name)
+        how, _ = match(reg, name)
     except ModelNotFoundError:
         folded = [k for k in (*reg.by_model, *reg.by_alias) if k.casefold() == name.casefold()]
         assert len(set(folded)) != 1 or name.partition("/")[0].lower() in reg.by_name

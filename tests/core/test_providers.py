@@ -16,7 +16,7 @@ class Echo(AsyncGeneratorProvider, ProviderModelMixin):
     default_model = "echo-1"
     models = ["echo-1", "echo-2"]
     model_aliases = {"e2": "echo-2"}
-    finished: list[str] = []  # noqa: RUF012 - test bookkeeping, not a declaration
+    finished: list[str] = []
 
     @classmethod
     async def create_async_generator(
@@ -48,7 +48,9 @@ def test_get_model_default_id_alias_and_error() -> None:
     assert Echo.get_model(None) == "echo-1"
     assert Echo.get_model("echo-2") == "echo-2"
     assert Echo.get_model("e2") == "echo-2"
-    with pytest.raises(ModelNotSupportedError, match="Echo does not serve model 'nope'; its models are: echo-1, echo-2"):
+    with pytest.raises(
+        ModelNotSupportedError, match="Echo does not serve model 'nope'; its models are: echo-1, echo-2"
+    ):
         Echo.get_model("nope")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from support.plugins import PluginSite, provider_source
 
 import providerhub
 from providerhub import (
@@ -13,6 +12,7 @@ from providerhub import (
     ProviderHubError,
     ProviderNotWorkingError,
 )
+from support.plugins import PluginSite, provider_source
 
 IMAGE = [(b"\x89PNG\r\n\x1a\n" + b"\0" * 16, "a.png")]
 
@@ -23,11 +23,15 @@ def two(plugin_site: PluginSite) -> PluginSite:
     plugin_site.add(
         "alpha",
         provider_source(
-            "Alpha", ["alpha-1", "shared-1", "org/model"], aliases={"a1": "alpha-1", "short": "shared-1"}, vision=["shared-1"]
+            "Alpha",
+            ["alpha-1", "shared-1", "org/model"],
+            aliases={"a1": "alpha-1", "short": "shared-1"},
+            vision=["shared-1"],
         ),
     )
     plugin_site.add(
-        "beta", provider_source("Beta", ["beta-1", "shared-1"], aliases={"short": "beta-1"}, priority=5, vision=["beta-1"])
+        "beta",
+        provider_source("Beta", ["beta-1", "shared-1"], aliases={"short": "beta-1"}, priority=5, vision=["beta-1"]),
     )
     return plugin_site
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 _serial = itertools.count()
 
-PROVIDER_TEMPLATE = '''
+PROVIDER_TEMPLATE = """
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, hookimpl
 
 
@@ -38,7 +38,7 @@ class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
 @hookimpl
 def register_providers():
     return [{cls}]
-'''
+"""
 
 
 def provider_source(

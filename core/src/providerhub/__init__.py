@@ -19,6 +19,7 @@ from .errors import (
     ResponseError,
 )
 from .hookspecs import hookimpl, hookspec
+from .http import raise_for_status
 from .hub import (
     ModelInfo,
     get_provider,
@@ -31,7 +32,6 @@ from .hub import (
     resolve,
     unregister_provider,
 )
-from .http import raise_for_status
 from .media import Image, image_type, to_bytes, to_image
 from .messages import format_prompt, validate_messages
 from .providers import AsyncGeneratorProvider, BaseProvider, ProviderModelMixin

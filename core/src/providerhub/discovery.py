@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
@@ -63,7 +64,7 @@ def dist_key(ep: EntryPoint) -> str:
 
 
 def entry_points() -> list[EntryPoint]:
-    """The ``providerhub`` entry points allowed by ``PROVIDERHUB_PLUGINS`` / ``PROVIDERHUB_DISABLE_PLUGINS``, by name."""
+    """The ``providerhub`` entry points that ``PROVIDERHUB_PLUGINS`` and ``PROVIDERHUB_DISABLE_PLUGINS`` allow."""
     import importlib_metadata
 
     found = list(importlib_metadata.entry_points(group=GROUP))
@@ -103,13 +104,16 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
 
         pm.unregister(plugin)
         hooks = [c.name for c in vars(pm.hook).values() if getattr(c, "has_spec", None) and c.has_spec()]
-        hints = [f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(u, hooks, 1)) for u in unknown]
+        hints = [
+            f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(u, hooks, 1))
+            for u in unknown
+        ]
         raise ValueError(f"plugin {name!r} implements {', '.join(hints)}, which is not a providerhub hook")
     impls = [impl for impl in pm.hook.register_providers.get_hookimpls() if impl.plugin is plugin]
     if not impls:
         pm.unregister(plugin)
         raise ValueError(f"plugin {name!r} implements no providerhub hook (expected register_providers)")
-    results = []
+    results: list[Any] = []
     for impl in impls:
         try:
             result = impl.function()
@@ -127,17 +131,21 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
 
 
 def load_plugin(
-    ep: EntryPoint, pm: pluggy.PluginManager, taken: dict[str, str]
+    ep: EntryPoint,
+    pm: pluggy.PluginManager,
+    taken: dict[str, str],
+    known: PluginInfo | None = None,
 ) -> tuple[PluginInfo, list[tuple[ProviderInfo, type[BaseProvider]]]]:
     """Import one plugin and validate its providers; its faults are reported, never raised past it
-    (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them."""
+    (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
+    ``known`` (from the model index) spares reading the distribution's metadata again."""
     dist = ep.dist
     distribution = version = None
-    if dist is not None:
-        try:
+    if known is not None:
+        distribution, version = known.distribution, known.version
+    elif dist is not None:
+        with contextlib.suppress(Exception):  # unreadable metadata only costs the listing its name
             distribution, version = dist.name, dist.version
-        except Exception:  # unreadable metadata only costs the listing its name
-            pass
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:

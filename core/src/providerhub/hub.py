@@ -43,6 +43,7 @@ _registry: Registry | None = None
 
 def _discover(use_index: bool) -> _Plugins:
     eps = discovery.entry_points()
+    found_key: tuple[object, ...] | None = None
     if use_index and index.enabled():
         found_key = index.key(eps)
         cached = index.read(found_key)

@@ -127,7 +127,7 @@ class IndexedPlugins:
         recorded = next(p for p in self.plugins if p.name == plugin)
         mine = sorted(p for p in self.providers if p.plugin == plugin)
         taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
-        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken)
+        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}

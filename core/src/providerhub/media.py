@@ -98,7 +98,11 @@ def to_image(media: MediaType, filename: str | None = None) -> Image:
     data = to_bytes(media)
     content_type = image_type(data, media)
     if not filename:
-        path = media if isinstance(media, (str, os.PathLike)) and not str(media).startswith("data:") else getattr(media, "name", None)
+        path = (
+            media
+            if isinstance(media, (str, os.PathLike)) and not str(media).startswith("data:")
+            else getattr(media, "name", None)
+        )
         filename = os.path.basename(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else ""
         filename = filename or f"image.{_EXTENSIONS[content_type]}"
     return Image(data, filename, content_type)

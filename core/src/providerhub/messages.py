@@ -21,7 +21,9 @@ def content_text(content: Any, where: str = "content") -> str:
             elif isinstance(part, dict) and isinstance(part.get("text"), str):
                 texts.append(part["text"])
             else:
-                raise MessagesError(f"{where}[{i}] is not a text part: expected {{'type': 'text', 'text': str}}, got {part!r:.80}")
+                raise MessagesError(
+                    f"{where}[{i}] is not a text part: expected {{'type': 'text', 'text': str}}, got {part!r:.80}"
+                )
         return "\n".join(texts)
     raise MessagesError(f"{where} must be a string or a list of text parts, not {type(content).__name__}")
 

@@ -13,7 +13,7 @@ from .types import AsyncResult, CreateResult, MediaListType, Messages
 _FROZEN_SEQUENCES = ("models", "vision_models")
 
 
-class BaseProvider(ABC):
+class BaseProvider(ABC):  # noqa: B024 - ABC so subclasses can declare abstract methods
     """A provider: a class (never instantiated) that declares what it serves and how to reach it.
 
     List and dict attributes a subclass declares are frozen into tuples and read-only mappings,

@@ -37,7 +37,7 @@ class Resolution(NamedTuple):
 def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFoundError:
     import difflib
 
-    folded = {}
+    folded: dict[str, str] = {}
     for known in registry.names():
         folded.setdefault(known.casefold(), known)
     close = [folded[m] for m in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)]
@@ -77,11 +77,11 @@ def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
         return "id", [(record, name) for record in registry.by_model[name]]
     prefix, slash, rest = name.partition("/")
     if slash and prefix.lower() in registry.by_name:
-        record = registry.by_name[prefix.lower()]
-        return "prefix", [(record, _model_of(record, rest))]
-    record = registry.by_name.get(name.lower())
-    if record is not None:
-        return "provider", [(record, record.default_model)]
+        owner = registry.by_name[prefix.lower()]
+        return "prefix", [(owner, _model_of(owner, rest))]
+    named = registry.by_name.get(name.lower())
+    if named is not None:
+        return "provider", [(named, named.default_model)]
     if name in registry.by_alias:
         return "alias", list(registry.by_alias[name])
     keys = registry.by_folded.get(name.casefold())

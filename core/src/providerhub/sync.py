@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -65,8 +66,6 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
             started.wait()
             loop, task = running.get("loop"), running.get("task")
             if loop is not None and task is not None:
-                try:
+                with contextlib.suppress(RuntimeError):  # the loop has already closed
                     loop.call_soon_threadsafe(task.cancel)
-                except RuntimeError:  # the loop has already closed
-                    pass
         worker.join()

@@ -1,0 +1,112 @@
+"""The Dynaspark stand-in server from the test suite, run in a process of its own for benchmarks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+MODEL = "gemini-1.5-flash"
+MESSAGES: list[Any] = [{"role": "user", "content": "How fast is this?"}]
+# What the service expects from a browser; the raw-aiohttp baselines send the same.
+HEADERS = {
+    "accept": "*/*",
+    "accept-language": "en-US,en;q=0.9",
+    "origin": "https://dynaspark.onrender.com",
+    "referer": "https://dynaspark.onrender.com/",
+    "user-agent": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36"
+    ),
+    "x-requested-with": "XMLHttpRequest",
+}
+TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
+
+SERVE = """
+import asyncio, sys
+sys.path.insert(0, {tests!r})
+from support.dynaspark_standin import start_standin
+
+async def main():
+    server = await start_standin()
+    server.respond_with(json={{"response": "fast enough"}}, delay={delay})
+    server.requests = _Dropped()  # a long benchmark would otherwise keep every request
+    print(server.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await server.close()
+
+class _Dropped(list):
+    def append(self, item):
+        pass
+
+asyncio.run(main())
+"""
+
+
+# A lean HTTP/1.1 responder for throughput runs: it checks that both form fields came and answers
+# Dynaspark's JSON, at a fraction of the full stand-in's cost, so the client is what gets measured.
+LEAN = """
+import asyncio, sys
+
+BODY = b'{{"response": "fast enough"}}'
+OK = b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s" % (len(BODY), BODY)
+BAD = b"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n"
+
+class Lean(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+
+    def data_received(self, data):
+        self.buffer += data
+        while True:
+            head, sep, rest = self.buffer.partition(b"\\r\\n\\r\\n")
+            if not sep:
+                return
+            length = 0
+            for line in head.split(b"\\r\\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(rest) < length:
+                return
+            body, self.buffer = rest[:length], rest[length:]
+            fields = b'name="user_input"' in body and b'name="ai_model"' in body
+            ok = head.startswith(b"POST /generate_response ") and fields
+            self.transport.write(OK if ok else BAD)
+
+async def main():
+    server = await asyncio.get_running_loop().create_server(Lean, "127.0.0.1", 0)
+    print("http://127.0.0.1:%d/generate_response" % server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    server.close()
+
+asyncio.run(main())
+"""
+
+
+@contextmanager
+def serving(delay: float = 0.0, lean: bool = False) -> Iterator[str]:
+    """Run the stand-in (or the lean responder) in a child process on its own core; yield its endpoint URL."""
+    code = LEAN.format() if lean else SERVE.format(tests=TESTS, delay=delay)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the stand-in server did not start (said {url!r})")
+        yield url
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
