@@ -43,10 +43,8 @@ _registry: Registry | None = None
 
 def _discover(use_index: bool) -> _Plugins:
     eps = discovery.entry_points()
-    found_key: tuple[object, ...] | None = None
     if use_index and index.enabled():
-        found_key = index.key(eps)
-        cached = index.read(found_key)
+        cached = index.read(index.key(eps))
         if cached is not None:
             indexed = index.IndexedPlugins(eps, *cached)
             try:
@@ -55,11 +53,10 @@ def _discover(use_index: bool) -> _Plugins:
                 pass
             else:
                 return _Plugins(indexed.plugins, indexed.providers, indexed.provider_class, True)
-    else:
-        found_key = index.key(eps) if index.enabled() else None
     found = discovery.discover(eps)
-    if found_key is not None:
-        index.write(found_key, found.plugins, found.providers)
+    if index.enabled():
+        # Keyed after the imports: writing their bytecode may touch a plugin folder's time stamp.
+        index.write(index.key(eps), found.plugins, found.providers)
     classes = found.classes
     return _Plugins(found.plugins, found.providers, lambda record: classes[record.name], False)
 
