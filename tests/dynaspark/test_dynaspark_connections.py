@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from providerhub_dynaspark import Dynaspark
-from providerhub_dynaspark.provider import _sessions
+from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin
 
 from .helpers import HELLO, ForwardProxy, wait_until
