@@ -1,21 +1,11 @@
-"""The ``providerhub`` command: list what is installed, show how a name resolves, and chat.
+"""The providerhub command line: list what is installed, show how a model name resolves, and chat.
 
 Only the console script (and ``python -m providerhub``) imports this module, so ``import
 providerhub`` stays free of it. It uses the standard library alone.
 
-``--json`` prints stable JSON with these keys (``null`` where a value is unknown):
-
-- ``plugins``: a list of ``{name, distribution, version, value, providers, error}``;
-  ``providers`` is a list of provider names, ``error`` a string or ``null``.
-- ``providers``: a list of ``{name, label, plugin, url, working, needs_auth, supports_stream,
-  priority, default_model, default_vision_model, models, vision_models, aliases}``;
-  ``models`` and ``vision_models`` are lists of ids, ``aliases`` maps alias to model id.
-- ``models``: a list of ``{id, provider, plugin, aliases, vision}``, one per (model, provider).
-- ``resolve``: one object ``{requested, provider, model, plugin, match, candidates}``;
-  ``candidates`` is a list of ``{provider, model, plugin, priority}`` in preference order.
-
-Exit codes: 0 success, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
-4 provider or network failure, 130 interrupted.
+``--json`` output is stable: the keys of each command's objects are listed in ``JSON_KEYS``
+(also shown by ``providerhub --help``). Exit codes: 0 success, 1 unexpected error, 2 usage or
+bad input, 3 model or provider not found, 4 provider or network failure, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -43,7 +33,21 @@ PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 SPINNER = "|/-\\"
 
-_EPILOG = """\
+JSON_KEYS = """\
+--json prints stable JSON (null where a value is unknown):
+  plugins    a list of {name, distribution, version, value, providers, error};
+             providers is a list of provider names, error a string or null
+  providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
+             priority, default_model, default_vision_model, models, vision_models, aliases};
+             models and vision_models are lists of ids, aliases maps alias to model id
+  models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
+  resolve    one object {requested, provider, model, plugin, match, candidates}; match is
+             id, prefix, provider, alias or case-insensitive; candidates is a list of
+             {provider, model, plugin, priority} in preference order"""
+
+EPILOG = f"""\
+{JSON_KEYS}
+
 exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
 4 provider or network failure, 130 interrupted.
 environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
@@ -62,6 +66,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{PROG}: error: {message}{hint}\n")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout, and a help column wide enough for every command name."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=28)
+        self._action_max_length = 16  # argparse undercounts the indented command names
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -73,17 +85,17 @@ def _seconds(text: str) -> float:
 
 
 def _parser() -> _Parser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS keeps a subcommand's absent --debug from overriding one given before it
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
-    as_json = argparse.ArgumentParser(add_help=False)
+    as_json = _Parser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON (keys: see 'providerhub --help')")
 
     parser = _Parser(
         prog=PROG,
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog=_EPILOG + "\n\n" + _json_keys(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the installed AI providers, show how a model name resolves, and chat with a model.",
+        epilog=EPILOG,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="store_true", help="print the core's and each plugin's version")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -110,22 +122,25 @@ def _parser() -> _Parser:
         parents=[common],
         help="ask a model and stream its answer",
         description="Ask a model and stream its answer to stdout. The prompt is read from stdin when omitted or '-'.",
+        epilog=EPILOG.split("\n\n", 1)[1],
+        formatter_class=_Formatter,
     )
-    chat.add_argument("-m", "--model", metavar="MODEL", help="model name (default: the default model)")
+    chat.add_argument(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help="model id, alias or provider name (default: the default model)",
+    )
     chat.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; '-' or omitted: read stdin")
     chat.add_argument("--system", metavar="TEXT", help="a system message sent before the prompt")
     chat.add_argument("--image", metavar="PATH", help="an image to send with the prompt")
     chat.add_argument("--provider", metavar="NAME", help="use this provider (resolves NAME/MODEL)")
     chat.add_argument("--proxy", metavar="URL", help="proxy for the provider's requests")
-    chat.add_argument("--timeout", metavar="SECONDS", type=_seconds, help="give up on the provider after this")
+    chat.add_argument(
+        "--timeout", metavar="SECONDS", type=_seconds, help="seconds the provider may take (passed to it as timeout=)"
+    )
     chat.set_defaults(run=_cmd_chat)
     return parser
-
-
-def _json_keys() -> str:
-    doc = __doc__ or ""
-    start = doc.find("``--json``")
-    return doc[start : doc.find("\n\nExit codes")].replace("``", "") if start >= 0 else ""
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -140,8 +155,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO
     cells = [[str(c) if c not in (None, "") else "-" for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths)) + ("  " if len(row) > 1 else ""))
-        out.write(row[-1] + "\n")
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.write("  ".join([*padded, row[-1]]) + "\n")
 
 
 def _json(data: object, out: TextIO) -> None:
@@ -199,14 +214,18 @@ def _plugins(ctx: _Context) -> list[providerhub.PluginInfo]:
 def _cmd_plugins(ctx: _Context) -> int:
     plugins = _plugins(ctx)
     if ctx.args.json:
-        keys = ("name", "distribution", "version", "value", "providers", "error")
-        _json(
-            [
-                dict(zip(keys, (p.name, p.distribution, p.version, p.value, list(p.providers), p.error)))
-                for p in plugins
-            ],
-            ctx.out,
-        )
+        listing = [
+            {
+                "name": p.name,
+                "distribution": p.distribution,
+                "version": p.version,
+                "value": p.value,
+                "providers": list(p.providers),
+                "error": p.error,
+            }
+            for p in plugins
+        ]
+        _json(listing, ctx.out)
     elif not plugins:
         ctx.err.write(f"{PROG}: no plugins are installed (for example: pip install providerhub-dynaspark)\n")
     else:
@@ -276,8 +295,11 @@ def _cmd_models(ctx: _Context) -> int:
     if ctx.args.vision:
         models = [m for m in models if m.vision]
     if ctx.args.json:
-        keys = ("id", "provider", "plugin", "aliases", "vision")
-        _json([dict(zip(keys, (m.id, m.provider, m.plugin, list(m.aliases), m.vision))) for m in models], ctx.out)
+        listing = [
+            {"id": m.id, "provider": m.provider, "plugin": m.plugin, "aliases": list(m.aliases), "vision": m.vision}
+            for m in models
+        ]
+        _json(listing, ctx.out)
     elif not models:
         ctx.err.write(f"{PROG}: no models match\n")
     else:
@@ -287,7 +309,7 @@ def _cmd_models(ctx: _Context) -> int:
 
 
 def _cmd_resolve(ctx: _Context) -> int:
-    media = [(ctx.args.image, None)] if ctx.args.image else None
+    media: providerhub.MediaListType | None = [(ctx.args.image, None)] if ctx.args.image else None
     found = providerhub.resolve(ctx.args.model, media=media)
     priority = {p.name: p.priority for p in providerhub.list_providers()}
     candidates = [
@@ -295,18 +317,24 @@ def _cmd_resolve(ctx: _Context) -> int:
         for c in found.candidates
     ]
     if ctx.args.json:
-        keys = ("requested", "provider", "model", "plugin", "match")
-        values = (found.requested, found.provider.__name__, found.model, found.plugin, found.match)
-        _json({**dict(zip(keys, values)), "candidates": candidates}, ctx.out)
+        summary = {
+            "requested": found.requested,
+            "provider": found.provider.__name__,
+            "model": found.model,
+            "plugin": found.plugin,
+            "match": found.match,
+            "candidates": candidates,
+        }
+        _json(summary, ctx.out)
         return EXIT_OK
-    summary = [
+    lines = [
         ("requested", found.requested),
         ("provider", found.provider.__name__),
         ("model", found.model),
         ("plugin", found.plugin or "(registered in code)"),
         ("match", found.match),
     ]
-    for key, value in summary:
+    for key, value in lines:
         ctx.out.write(f"{key:<10} {value}\n")
     ctx.out.write("\n")
     rows = [(i, c["provider"], c["model"], c["priority"], c["plugin"]) for i, c in enumerate(candidates, 1)]
@@ -369,9 +397,9 @@ class _Stream:
     def write(self, chunk: str) -> None:
         self.stop()
         if chunk:
+            self.ended_line = chunk.endswith("\n")  # first: Ctrl-C can land right after the write
             self.out.write(chunk)
             self.out.flush()
-            self.ended_line = chunk.endswith("\n")
 
     def end_line(self) -> None:
         """Leave the cursor at the start of a line, so the shell prompt (or an error) starts clean."""
