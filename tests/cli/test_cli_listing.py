@@ -276,3 +276,12 @@ def test_importing_providerhub_leaves_the_command_line_out(cli: CLI) -> None:
     code = "import sys, providerhub; print('providerhub.cli' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], env=cli.environ(), capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize("command", ["plugins", "providers", "models"])
+def test_empty_listings_say_so_on_stderr_and_print_empty_json(cli: CLI, command: str) -> None:
+    result = cli.run(command)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr.startswith("providerhub: no ")
+    result = cli.run(command, "--json")
+    assert (result.returncode, json.loads(result.stdout), result.stderr) == (0, [], "")

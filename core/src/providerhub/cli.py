@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
@@ -193,11 +196,13 @@ class _Warnings:
 # -- commands -----------------------------------------------------------------------------------
 
 
-class _Context:
-    """What a command writes to, for one invocation."""
+class _Context(NamedTuple):
+    """One invocation: its arguments and where it writes."""
 
-    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO, warned: _Warnings):
-        self.args, self.out, self.err, self.warnings = args, out, err, warned
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+    warnings: _Warnings
 
 
 def _plugins(ctx: _Context) -> list[providerhub.PluginInfo]:
@@ -354,6 +359,7 @@ def _version(ctx: _Context) -> int:
 
 
 def _read_prompt(ctx: _Context) -> str:
+    """The prompt argument, or stdin for none or ``-``."""
     prompt: str | None = ctx.args.prompt
     if prompt is None or prompt == "-":
         if sys.stdin is None:
@@ -361,9 +367,10 @@ def _read_prompt(ctx: _Context) -> str:
         if sys.stdin.isatty():
             ctx.err.write(f"{PROG}: reading the prompt from stdin; end it with Ctrl-D\n")
         prompt = sys.stdin.read()
+    prompt = prompt.strip("\r\n")  # the newline that ends piped text is not part of the prompt
     if not prompt.strip():
         raise UsageError("the prompt is empty")
-    return prompt.strip()
+    return prompt
 
 
 class _Stream:
@@ -488,40 +495,38 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    out, err = sys.stdout, sys.stderr
     parser = _parser()
     args = parser.parse_args(argv)
-    debug = bool(getattr(args, "debug", False)) or os.environ.get("PROVIDERHUB_DEBUG", "").strip().lower() in (
-        "1",
-        "true",
-        "yes",
-        "on",
-    )
+    out, err = sys.stdout, sys.stderr
     if not args.version and args.command is None:
         parser.print_help(err)
         return EXIT_USAGE
-    warned = _Warnings(err)
-    ctx = _Context(args, out, err, warned)
+    if isinstance(out, io.TextIOWrapper):
+        out.reconfigure(errors="replace")  # an answer the terminal cannot encode is still shown
+    debug = bool(getattr(args, "debug", False)) or _env_flag("PROVIDERHUB_DEBUG")
+    ctx = _Context(args, out, err, _Warnings(err))
     with warnings.catch_warnings():
         if not debug:
             warnings.simplefilter("ignore")
             warnings.simplefilter("always", PluginLoadWarning)
-            warnings.showwarning = warned.show
+            warnings.showwarning = ctx.warnings.show
         try:
             return _version(ctx) if args.version else int(args.run(ctx))
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
         except BrokenPipeError:
-            # the reader went away (``| head``); say nothing, and keep the interpreter's final flush quiet
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, out.fileno())
+            # the reader went away (``| head``): say nothing, and keep the interpreter's last flush quiet
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             return EXIT_UNEXPECTED
         except Exception as exc:
             if debug:
-                import traceback
-
                 traceback.print_exc(file=err)
             code = exit_code(exc)
             hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""
