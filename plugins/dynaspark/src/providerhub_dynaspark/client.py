@@ -26,6 +26,7 @@ from providerhub import (
 )
 from providerhub.http import is_html, summarize
 from providerhub.loop_local import LoopLocal
+from providerhub.multipart import encode_form
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession, ClientTimeout
@@ -132,15 +133,13 @@ async def post(
         await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
     import aiohttp
 
-    form = aiohttp.FormData(default_to_multipart=True)  # multipart even without a file
-    form.add_field("user_input", prompt)
-    form.add_field("ai_model", model)
-    if image is not None:
-        form.add_field("file", image.data, filename=image.filename, content_type=image.content_type)
-    # The shared sessions carry the headers already; a caller's session gets them per request.
-    client, headers = (session, _HEADERS) if session is not None else (_sessions.get(), None)
+    files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
+    body, form_type = encode_form([("user_input", prompt), ("ai_model", model)], files)
+    # The shared sessions carry the browser headers already; a caller's session gets them here.
+    headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
+    client = session if session is not None else _sessions.get()
     try:
-        async with client.post(url, data=form, headers=headers, proxy=proxy, timeout=_timeout(limit)) as response:
+        async with client.post(url, data=body, headers=headers, proxy=proxy, timeout=_timeout(limit)) as response:
             await raise_for_status(response, _NAME)
             body = await response.read()
             status, content_type = response.status, response.headers.get("Content-Type")
