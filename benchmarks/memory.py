@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import statistics
 import tracemalloc
 from collections.abc import Awaitable, Callable
 
-from standin import HEADERS, MESSAGES, MODEL, serving
+from standin import providerhub_send, raw_post, serving
 
 
 async def in_flight_bytes(send: Callable[[], Awaitable[None]], requests: int, settle: float) -> float:
@@ -36,23 +35,11 @@ async def in_flight_bytes(send: Callable[[], Awaitable[None]], requests: int, se
 async def run(url: str, requests: int, rounds: int, settle: float) -> dict[str, float]:
     import aiohttp
 
-    from providerhub import get_provider
-
-    os.environ["DYNASPARK_API_ENDPOINT"] = url
-    provider = get_provider(MODEL)
+    via_providerhub = providerhub_send(url)
     shared = aiohttp.ClientSession()
 
-    async def via_providerhub() -> None:
-        async for chunk in provider.create_async_generator(MODEL, MESSAGES):
-            assert chunk
-
     async def via_raw() -> None:
-        form = aiohttp.FormData(default_to_multipart=True)
-        form.add_field("user_input", MESSAGES[0]["content"])
-        form.add_field("ai_model", MODEL)
-        async with shared.post(url, data=form, headers=HEADERS) as response:
-            response.raise_for_status()
-            assert (await response.json(content_type=None))["response"]
+        await raw_post(shared, url)
 
     sides = {"providerhub": via_providerhub, "raw aiohttp": via_raw}
     for send in sides.values():  # warm: connections open, code paths taken

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -84,6 +84,32 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def raw_post(session: Any, url: str) -> None:
+    """The request Dynaspark sends (multipart form, same headers), written directly against aiohttp."""
+    import aiohttp
+
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("user_input", MESSAGES[0]["content"])
+    form.add_field("ai_model", MODEL)
+    async with session.post(url, data=form, headers=HEADERS) as response:
+        response.raise_for_status()
+        assert (await response.json(content_type=None))["response"]
+
+
+def providerhub_send(url: str) -> Callable[[], Awaitable[None]]:
+    """One request the way a providerhub user makes it: resolve the model, then stream the answer."""
+    from providerhub import get_provider
+
+    os.environ["DYNASPARK_API_ENDPOINT"] = url
+    provider = get_provider(MODEL)
+
+    async def send() -> None:
+        async for chunk in provider.create_async_generator(MODEL, MESSAGES):
+            assert chunk
+
+    return send
 
 
 @contextmanager

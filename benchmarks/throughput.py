@@ -15,28 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-from standin import HEADERS, MESSAGES, MODEL, serving
+from standin import providerhub_send, raw_post, serving
 
 Send = Callable[[], Awaitable[None]]
-
-
-async def raw_post(session: object, url: str) -> None:
-    """The request Dynaspark sends (multipart form, same headers), written directly against aiohttp."""
-    import aiohttp
-
-    assert isinstance(session, aiohttp.ClientSession)
-    form = aiohttp.FormData(default_to_multipart=True)
-    form.add_field("user_input", MESSAGES[0]["content"])
-    form.add_field("ai_model", MODEL)
-    async with session.post(url, data=form, headers=HEADERS) as response:
-        response.raise_for_status()
-        data = await response.json(content_type=None)
-        assert data["response"]
 
 
 async def rate(send: Send, requests: int, concurrency: int) -> float:
@@ -57,15 +42,8 @@ async def rate(send: Send, requests: int, concurrency: int) -> float:
 async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[str, float]:
     import aiohttp
 
-    from providerhub import get_provider
-
-    os.environ["DYNASPARK_API_ENDPOINT"] = url
-    provider = get_provider(MODEL)
+    via_providerhub = providerhub_send(url)
     shared = aiohttp.ClientSession()
-
-    async def via_providerhub() -> None:
-        async for chunk in provider.create_async_generator(MODEL, MESSAGES):
-            assert chunk
 
     async def via_shared() -> None:
         await raw_post(shared, url)

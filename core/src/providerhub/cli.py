@@ -31,6 +31,7 @@ from providerhub.errors import (
     ProviderHubError,
     ProviderNotFoundError,
 )
+from providerhub.resolution import close_matches
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -278,10 +279,7 @@ def _provider_named(name: str) -> providerhub.ProviderInfo:
     for provider in providers:
         if provider.name.lower() == name.lower():
             return provider
-    import difflib
-
-    names = {p.name.lower(): p.name for p in providers}
-    close = [names[n] for n in difflib.get_close_matches(name.lower(), list(names), n=3, cutoff=0.6)]
+    close = close_matches(name, (p.name for p in providers))
     message = f"no provider named {name!r}"
     if close:
         message += f"; did you mean {', '.join(map(repr, close))}?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError
@@ -34,13 +35,18 @@ class Resolution(NamedTuple):
     """Every working candidate in preference order; the first is ``provider``/``model``."""
 
 
-def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFoundError:
+def close_matches(name: str, known: Iterable[str]) -> list[str]:
+    """Up to three of ``known`` that look like ``name`` (ignoring case), best first: for "did you mean"."""
     import difflib
 
     folded: dict[str, str] = {}
-    for known in registry.names():
-        folded.setdefault(known.casefold(), known)
-    close = [folded[m] for m in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)]
+    for item in known:
+        folded.setdefault(item.casefold(), item)
+    return [folded[m] for m in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)]
+
+
+def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFoundError:
+    close = close_matches(name, registry.names())
     message = f"no installed provider serves model {name!r}"
     if detail:
         message += f" ({detail})"
