@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .discovery import PluginSet, load_plugin, plugin_manager
+from .discovery import load_plugin, plugin_manager
 from .registry import PluginInfo, ProviderInfo
 
 if TYPE_CHECKING:
@@ -146,8 +146,3 @@ class IndexedPlugins:
         for plugin in self.plugins:
             if plugin.error is not None:
                 self.load(plugin.name)
-
-
-def from_discovery(eps: Sequence[EntryPoint], found: PluginSet) -> None:
-    """Write the index for what full discovery just found."""
-    write(key(eps), found.plugins, found.providers)

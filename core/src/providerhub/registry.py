@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from .errors import PluginLoadWarning
@@ -162,8 +162,3 @@ class Registry:
     def names(self) -> list[str]:
         """Every name a request can match: model ids, aliases and provider names."""
         return [*self.by_model, *self.by_alias, *(r.name for r in self.providers)]
-
-
-def loader_from(classes: Mapping[str, type[BaseProvider]]) -> Loader:
-    """A loader for records whose classes are already imported."""
-    return lambda record: classes[record.name]
