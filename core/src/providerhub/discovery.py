@@ -100,14 +100,11 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
     callers = pm.get_hookcallers(plugin) or []
     unknown = [caller.name for caller in callers if not caller.has_spec()]
     if unknown:
-        import difflib
+        from .resolution import close_matches
 
         pm.unregister(plugin)
         hooks = [c.name for c in vars(pm.hook).values() if getattr(c, "has_spec", None) and c.has_spec()]
-        hints = [
-            f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(u, hooks, 1))
-            for u in unknown
-        ]
+        hints = [f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in close_matches(u, hooks)[:1]) for u in unknown]
         raise ValueError(f"plugin {name!r} implements {', '.join(hints)}, which is not a providerhub hook")
     impls = [impl for impl in pm.hook.register_providers.get_hookimpls() if impl.plugin is plugin]
     if not impls:

@@ -138,6 +138,7 @@ async def post(
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
     client = session if session is not None else _sessions.get()
+    via = f" through proxy {_without_credentials(proxy)}" if proxy else ""
     try:
         async with client.post(url, data=body, headers=headers, proxy=proxy, timeout=_timeout(limit)) as response:
             await raise_for_status(response, _NAME)
@@ -146,10 +147,8 @@ async def post(
     except ProviderHubError:
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:
-        via = f" through proxy {_without_credentials(proxy)}" if proxy else ""
         raise ProviderTimeoutError(f"{_NAME}: POST {url}{via} got no answer within {limit:g} s") from exc
     except (aiohttp.ClientError, OSError) as exc:
-        via = f" through proxy {_without_credentials(proxy)}" if proxy else ""
         if isinstance(exc, aiohttp.InvalidURL):
             detail = f"invalid URL {str(exc.url)!r}"
         else:
