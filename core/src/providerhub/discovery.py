@@ -168,8 +168,7 @@ def plugin_timeout() -> float:
                 value = math.nan
             if not (math.isfinite(value) and value > 0):
                 warnings.warn(
-                    f"PROVIDERHUB_PLUGIN_TIMEOUT={raw!r} is not a positive number of seconds; "
-                    f"using {PLUGIN_TIMEOUT:g}",
+                    f"PROVIDERHUB_PLUGIN_TIMEOUT={raw!r} is not a positive number of seconds; using {PLUGIN_TIMEOUT:g}",
                     PluginLoadWarning,
                     stacklevel=2,
                 )

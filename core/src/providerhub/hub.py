@@ -181,9 +181,14 @@ def list_plugins() -> list[PluginInfo]:
 def list_models() -> list[ModelInfo]:
     """Every (model, provider) pair, by model id then preference order."""
     reg = registry()
+    aliases: dict[tuple[str, str], list[str]] = {}  # built once: linear in models and aliases
+    for record in reg.providers:
+        for alias, target in record.aliases:
+            aliases.setdefault((record.name, target), []).append(alias)
+    vision = {(record.name, model) for record in reg.providers for model in record.vision_models}
     rows = []
     for model_id in sorted(reg.by_model):
         for record in preference(reg.by_model[model_id]):
-            aliases = tuple(alias for alias, target in record.aliases if target == model_id)
-            rows.append(ModelInfo(model_id, record.name, record.plugin, aliases, model_id in record.vision_models))
+            key = (record.name, model_id)
+            rows.append(ModelInfo(model_id, record.name, record.plugin, tuple(aliases.get(key, ())), key in vision))
     return rows

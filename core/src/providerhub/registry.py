@@ -104,7 +104,9 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
     if not isinstance(default, str):
         raise ValueError(f"provider {name}: default_model must be a string, not {_shown(default)}")
     default = str.__str__(default)
-    models = _identifiers(cls.models, name, "models") or ((_identifier(default, name, "default_model"),) if default else ())
+    models = _identifiers(cls.models, name, "models") or (
+        (_identifier(default, name, "default_model"),) if default else ()
+    )
     if not models:
         raise ValueError(f"provider {name} declares no models and no default_model")
     known = set(models)
