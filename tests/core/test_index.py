@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import subprocess
 import sys
@@ -114,7 +113,7 @@ def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"
     assert not providerhub.hub.registry().from_index
-    marshal.loads(Path(index.path()).read_bytes())  # rewritten whole
+    assert index.parse(Path(index.path()).read_bytes()) is not None  # rewritten whole
 
 
 def test_no_cache_env_turns_it_off(plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +162,7 @@ for _ in range(15):
     reads = 0
     while any(w.poll() is None for w in writers):
         if target.exists():
-            marshal.loads(target.read_bytes())  # every state on disk is a whole file
+            assert index.parse(target.read_bytes()) is not None  # every state on disk is a whole file
             reads += 1
     assert all(w.wait() == 0 for w in writers)
     assert reads > 0
@@ -215,7 +214,9 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
     eps = providerhub.discovery.entry_points()
-    assert index.read(index.key(eps)) is not None
-    assert index.read(("other",)) is None
+    where = index.locate()
+    assert where is not None
+    assert index.read(where, index.key(eps, where)) is not None
+    assert index.read(where, ("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")

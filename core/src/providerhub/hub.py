@@ -43,8 +43,9 @@ _registry: Registry | None = None
 
 def _discover(use_index: bool) -> _Plugins:
     eps = discovery.entry_points()
-    if use_index and index.enabled():
-        cached = index.read(index.key(eps))
+    where = index.locate() if index.enabled() else None  # before any plugin runs
+    if use_index and where is not None:
+        cached = index.read(where, index.key(eps, where))
         if cached is not None:
             indexed = index.IndexedPlugins(eps, *cached)
             try:
@@ -54,9 +55,9 @@ def _discover(use_index: bool) -> _Plugins:
             else:
                 return _Plugins(indexed.plugins, indexed.providers, indexed.provider_class, True)
     found = discovery.discover(eps)
-    if index.enabled():
-        # Keyed after the imports: writing their bytecode may touch a plugin folder's time stamp.
-        index.write(index.key(eps), found.plugins, found.providers)
+    if where is not None:
+        # Time stamps read after the imports: writing their bytecode may touch a plugin folder's.
+        index.write(where, index.key(eps, where), found.plugins, found.providers)
     classes = found.classes
     return _Plugins(found.plugins, found.providers, lambda record: classes[record.name], False)
 
