@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,138 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     assert index.read(where, ("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")
+
+
+DAMAGED_START = """
+import json, resource, sys, time
+import providerhub
+started = time.monotonic()
+name = providerhub.get_provider("m-1").__name__
+print(json.dumps({"name": name, "from_index": providerhub.hub.registry().from_index,
+                  "seconds": time.monotonic() - started,
+                  "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _limited() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))  # today's reader must fail, not swap
+
+
+def _framed(payload: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return index.MAGIC + struct.pack(">QI", len(payload), zlib.crc32(payload)) + payload
+
+
+def _plant(kind: str, target: Path, whole: bytes) -> None:
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink-to-dev-zero":
+        target.symlink_to("/dev/zero")
+    elif kind == "1-gib":
+        with open(target, "wb") as f:
+            f.truncate(1024**3)  # sparse: costs no disk
+    elif kind == "marshal-bomb":
+        target.write_bytes(b"(\xff\xff\xff\x7f")  # a tuple claiming 2**31 items
+    elif kind == "deep-json":
+        target.write_bytes(_framed(b"[" * 200_000 + b"]" * 200_000))
+    elif kind == "wrong-length":
+        target.write_bytes(whole[:-1])
+    elif kind == "wrong-checksum":
+        target.write_bytes(whole[:-2] + bytes([whole[-2] ^ 1]) + whole[-1:])
+    elif kind == "wrong-shape":
+        document = json.loads(whole[len(index.MAGIC) + 12 :])
+        document[2][0][7] = "9"  # priority as a string
+        target.write_bytes(_framed(json.dumps(document).encode()))
+    elif kind == "directory":
+        target.mkdir()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "fifo",
+        "symlink-to-dev-zero",
+        "1-gib",
+        "marshal-bomb",
+        "deep-json",
+        "wrong-length",
+        "wrong-checksum",
+        "wrong-shape",
+        "directory",
+    ],
+)
+def test_a_damaged_index_is_a_cheap_miss(plugin_site: PluginSite, kind: str) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    env = {**os.environ, "PYTHONPATH": str(plugin_site.root)}
+    run_start = [sys.executable, "-c", textwrap.dedent(DAMAGED_START)]
+    first = json.loads(subprocess.run(run_start, env=env, capture_output=True, check=True, timeout=60).stdout)
+    assert first["name"] == "A"
+    target = Path(run("from providerhub import index; import json; print(json.dumps(index.path()))", plugin_site))
+    whole = target.read_bytes()
+    assert index.parse(whole) is not None
+    _plant(kind, target, whole)
+    done = subprocess.run(
+        run_start, env=env, capture_output=True, check=False, timeout=30, preexec_fn=_limited
+    )  # a FIFO read would block, /dev/zero would never end: the timeout catches both
+    assert done.returncode == 0, done.stderr
+    again = json.loads(done.stdout)
+    assert again["name"] == "A" and again["from_index"] is False
+    assert again["seconds"] < 10 and again["max_rss_mib"] < 200, again
+
+
+def test_a_plugin_editing_path_and_environment_keeps_the_index(plugin_site: PluginSite) -> None:
+    source = provider_source("Meddler", ["m-1"]) + textwrap.dedent(
+        """
+        import os, sys
+        sys.path.append(os.path.join(os.path.dirname(__file__), "added-at-import"))
+        sys.path.insert(0, "/nonexistent/inserted-at-import")
+        os.environ["PROVIDERHUB_DISABLE_PLUGINS"] = "something-else"
+        os.environ["PROVIDERHUB_PLUGINS"] = "meddler,other"
+        """
+    )
+    plugin_site.add("meddler", source)
+    assert who_serves(plugin_site, "m-1")["from_index"] is False
+    assert who_serves(plugin_site, "m-1") == {
+        "answer": ["Meddler", "m-1", ["Meddler"]],
+        "modules": [plugin_site.modules["meddler"]],
+        "from_index": True,
+    }
+
+
+def test_relative_cache_dir_is_refused_with_a_clear_message(
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("PROVIDERHUB_CACHE_DIR", "relative-cache")
+    with pytest.warns(PluginLoadWarning, match=r"PROVIDERHUB_CACHE_DIR='relative-cache' is not an absolute path"):
+        assert providerhub.get_provider("m-1").__name__ == "A"
+    fresh_start()
+    assert providerhub.get_provider("m-1").__name__ == "A"  # warned once per process
+    assert list(work.iterdir()) == []
+    assert not providerhub.hub.registry().from_index
+
+
+def test_old_index_files_are_pruned(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    folder = Path(index.cache_dir())
+    folder.mkdir(parents=True, exist_ok=True)
+    month_ago = time.time() - 40 * 24 * 3600
+    old_format = folder / "index-0badcafe.marshal"
+    stale = folder / "index-00000001.idx"
+    recent = folder / "index-00000002.idx"
+    leftover = folder / ".index-abandoned"
+    unrelated = folder / "notes.txt"
+    for path in (old_format, stale, recent, leftover, unrelated):
+        path.write_bytes(b"x")
+    for path in (stale, leftover, unrelated):
+        os.utime(path, (month_ago, month_ago))
+    providerhub.reload()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([Path(index.path()).name, recent.name, unrelated.name])
