@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 import providerhub
 from providerhub import PluginLoadError, PluginLoadWarning, hub
-from providerhub.errors import MAX_LISTED, name_list
 from support.plugins import PluginSite, provider_source
 
 GOOD = provider_source("Good", ["good-1"])
@@ -246,6 +245,8 @@ def test_bad_timeout_value_is_named(plugin_site: PluginSite) -> None:
 
 @given(st.lists(st.text(max_size=5), max_size=60), st.integers(min_value=1, max_value=30))
 def test_name_lists_are_bounded(names: list[str], limit: int) -> None:
+    from providerhub.errors import name_list
+
     text = name_list(names, limit, sep="|")
     shown = min(len(names), limit)
     more = len(names) - shown
@@ -254,6 +255,8 @@ def test_name_lists_are_bounded(names: list[str], limit: int) -> None:
 
 
 def test_messages_listing_models_show_twenty_and_count_the_rest(plugin_site: PluginSite) -> None:
+    from providerhub.errors import MAX_LISTED
+
     models = [f"m-{i:02d}" for i in range(35)]
     plugin_site.add("big", provider_source("Big", models))
     with pytest.raises(providerhub.ModelNotSupportedError) as info:
