@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from .call import complete, stream
 from .errors import (
     AuthenticationError,
     MediaError,
     MessagesError,
+    MissingCredentialsError,
     ModelNotFoundError,
     ModelNotSupportedError,
+    OptionsError,
     PluginLoadError,
     PluginLoadWarning,
     ProviderConnectionError,
+    ProviderError,
     ProviderHubError,
     ProviderNotFoundError,
     ProviderNotWorkingError,
     ProviderTimeoutError,
     RateLimitError,
+    RequestError,
     ResponseError,
 )
+from .events import FinishReason, Usage
 from .hookspecs import hookimpl, hookspec
 from .http import raise_for_status
 from .hub import (
@@ -37,7 +43,7 @@ from .messages import format_prompt, validate_messages
 from .providers import AsyncGeneratorProvider, BaseProvider, ProviderModelMixin
 from .registry import PluginInfo, ProviderInfo
 from .resolution import Candidate, Resolution
-from .types import AsyncResult, CreateResult, MediaListType, MediaType, Message, Messages
+from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, Message, Messages
 
 __version__ = "0.1.0"
 
@@ -47,7 +53,9 @@ __all__ = [
     "AuthenticationError",
     "BaseProvider",
     "Candidate",
+    "Chunk",
     "CreateResult",
+    "FinishReason",
     "Image",
     "MediaError",
     "MediaListType",
@@ -55,13 +63,16 @@ __all__ = [
     "Message",
     "Messages",
     "MessagesError",
+    "MissingCredentialsError",
     "ModelInfo",
     "ModelNotFoundError",
     "ModelNotSupportedError",
+    "OptionsError",
     "PluginInfo",
     "PluginLoadError",
     "PluginLoadWarning",
     "ProviderConnectionError",
+    "ProviderError",
     "ProviderHubError",
     "ProviderInfo",
     "ProviderModelMixin",
@@ -69,8 +80,11 @@ __all__ = [
     "ProviderNotWorkingError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "RequestError",
     "Resolution",
     "ResponseError",
+    "Usage",
+    "complete",
     "format_prompt",
     "get_provider",
     "get_providers",
@@ -84,6 +98,7 @@ __all__ = [
     "register_provider",
     "reload",
     "resolve",
+    "stream",
     "to_bytes",
     "to_image",
     "unregister_provider",

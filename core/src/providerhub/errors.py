@@ -1,4 +1,9 @@
-"""Every error providerhub raises, so callers can catch one base class."""
+"""Every error providerhub raises, so callers can catch one base class.
+
+Two families matter to a caller that routes: ``RequestError`` (the caller's own input is wrong;
+no other provider would fix it) and ``ProviderError`` (a provider failed to answer; another, or
+a retry, may succeed, as ``retryable`` says).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ class ModelNotFoundError(ProviderHubError, LookupError):
 
 
 class ModelNotSupportedError(ModelNotFoundError):
-    """A provider was asked for a model (or a use of it) that it does not serve."""
+    """A provider was asked for a model (or a use of it, such as an image) that it does not serve."""
 
 
 class ProviderNotFoundError(ProviderHubError, LookupError):
@@ -54,35 +59,125 @@ class PluginLoadWarning(UserWarning):
     """A plugin or one of its providers was left out; the rest still load."""
 
 
-class MessagesError(ProviderHubError, ValueError):
+# -- the caller's own request -------------------------------------------------------------------
+
+
+class RequestError(ProviderHubError, ValueError):
+    """The caller's request is invalid; no other provider would answer it either."""
+
+
+class MessagesError(RequestError):
     """A message list is malformed."""
 
 
-class MediaError(ProviderHubError, ValueError):
-    """A media input cannot be read, or is of a kind the provider does not take."""
+class MediaError(RequestError):
+    """A media input cannot be read, or is not a valid image."""
 
 
-class ResponseError(ProviderHubError):
+class OptionsError(RequestError):
+    """An option is unknown to the provider, or of the wrong type."""
+
+
+# -- a provider failing to answer ---------------------------------------------------------------
+
+
+class ProviderError(ProviderHubError):
+    """A provider failed to answer.
+
+    ``retryable`` says whether the same provider may succeed on a retry (timeouts, connection
+    failures, 429 and 5xx); ``partial`` is true once text has reached the caller, after which
+    nothing may be retried or replaced without duplicating the answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+        partial: bool = False,
+    ):
+        super().__init__(message)
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.retry_after = retry_after
+        self.retryable = self._retryable(status) if retryable is None else retryable
+        self.partial = partial
+
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        """Whether an error of this class with this status is worth retrying, when not said."""
+        return False
+
+
+class ResponseError(ProviderError):
     """The upstream service answered with an error, or with something that is not an answer."""
 
-    def __init__(self, message: str, *, status: int | None = None, excerpt: str = "", url: str | None = None):
-        super().__init__(message)
-        self.status = status
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        excerpt: str = "",
+        url: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+        partial: bool = False,
+    ):
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            status=status,
+            retry_after=retry_after,
+            retryable=retryable,
+            partial=partial,
+        )
         self.excerpt = excerpt
         self.url = url
+
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return status is not None and (status == 429 or status >= 500)
 
 
 class RateLimitError(ResponseError):
     """The upstream service refused the request for rate limiting (HTTP 429)."""
 
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return True
+
 
 class AuthenticationError(ResponseError):
     """The upstream service refused the request's credentials (HTTP 401 or 403)."""
 
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return False
 
-class ProviderTimeoutError(ProviderHubError, TimeoutError):
+
+class MissingCredentialsError(AuthenticationError):
+    """A provider that needs a key has none; raised before any request is made."""
+
+
+class ProviderTimeoutError(ProviderError, TimeoutError):
     """The upstream service did not answer in time."""
 
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return True
 
-class ProviderConnectionError(ProviderHubError, ConnectionError):
+
+class ProviderConnectionError(ProviderError, ConnectionError):
     """The upstream service could not be reached (refused connection, DNS failure, reset)."""
+
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return True

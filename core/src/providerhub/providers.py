@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from .errors import ModelNotSupportedError, name_list
+from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
 from .types import AsyncResult, CreateResult, MediaListType, Messages
 
 _FROZEN_SEQUENCES = ("models", "vision_models")
+_FROZEN_MAPPINGS = ("model_aliases", "options")
+
+P = TypeVar("P", bound="type[BaseProvider]")
 
 
-class BaseProvider(ABC):  # noqa: B024 - ABC so subclasses can declare abstract methods
+class BaseProvider(ABC):
     """A provider: a class (never instantiated) that declares what it serves and how to reach it.
 
     List and dict attributes a subclass declares are frozen into tuples and read-only mappings,
@@ -37,23 +41,94 @@ class BaseProvider(ABC):  # noqa: B024 - ABC so subclasses can declare abstract 
     priority: ClassVar[int] = 0
     """Higher wins when several providers serve one model."""
     label: ClassVar[str | None] = None
-    """A human name for listings; the class name is the provider's identity."""
+    """A human name for listings; ``name`` is the provider's identity."""
+    name: ClassVar[str]
+    """The provider's identity in prefixes, preferences, listings and errors; defaults to the class name."""
+    any_model: ClassVar[bool] = False
+    """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
+    api_key_env: ClassVar[str | None] = None
+    """The environment variable holding this provider's key."""
+    options: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    """The options this provider accepts, by name and type (``int``, ``float``, ``str``, ``bool``, ``list[str]``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         own = vars(cls)
+        if "name" not in own:
+            cls.name = cls.__name__
         for attr in _FROZEN_SEQUENCES:
             value = own.get(attr)
             if isinstance(value, (list, set, frozenset)):
                 setattr(cls, attr, tuple(value))
-        aliases = own.get("model_aliases")
-        if isinstance(aliases, dict):
-            cls.model_aliases = MappingProxyType(dict(aliases))
+        for attr in _FROZEN_MAPPINGS:
+            value = own.get(attr)
+            if isinstance(value, dict):
+                setattr(cls, attr, MappingProxyType(dict(value)))
+
+    @classmethod
+    def get_api_key(cls, api_key: str | None = None) -> str | None:
+        """The key to send: ``api_key`` when given, else the value of ``api_key_env``; ``None`` when neither."""
+        if api_key:
+            return api_key
+        if cls.api_key_env:
+            return os.environ.get(cls.api_key_env, "").strip() or None
+        return None
+
+    @classmethod
+    def require_api_key(cls, api_key: str | None = None) -> str | None:
+        """``get_api_key``, raising ``MissingCredentialsError`` when ``needs_auth`` and no key is found."""
+        key = cls.get_api_key(api_key)
+        if key is None and cls.needs_auth:
+            where = f"set {cls.api_key_env} or pass api_key=" if cls.api_key_env else "pass api_key="
+            raise MissingCredentialsError(
+                f"provider {cls.name} needs a key and none was found: {where}", provider=cls.name
+            )
+        return key
+
+    @classmethod
+    def configure(cls: P, name: str, **settings: Any) -> P:
+        """A provider derived from this one, called ``name``, with the given declarations overridden.
+
+        Any declared class attribute may be set (``api_endpoint``, ``models``, ``api_key_env``, an
+        ``api_base`` the provider declares, ...); an unknown setting is a ``ValueError`` naming it.
+        The result is validated as a registered provider is.
+        """
+        from .registry import describe_provider
+
+        valid = settable(cls)
+        unknown = sorted(set(settings) - valid)
+        if unknown:
+            raise ValueError(
+                f"provider {cls.name}: unknown setting {', '.join(map(repr, unknown))}; "
+                f"the settings are: {', '.join(sorted(valid))}"
+            )
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"provider {cls.name}: a configured provider needs a non-empty name, not {name!r}")
+        namespace = {"__module__": cls.__module__, "__qualname__": name, "__doc__": cls.__doc__, **settings}
+        namespace["name"] = name
+        derived: P = type(cls)(name, (cls,), namespace)  # type: ignore[misc]
+        describe_provider(derived, None)
+        return derived
 
     @classmethod
     def create_completion(cls, model: str, messages: Messages, **kwargs: Any) -> CreateResult:
         """Answer synchronously; subclasses that only speak async get this from their base."""
         raise NotImplementedError(f"{cls.__name__} does not implement create_completion")
+
+
+def settable(cls: type[BaseProvider]) -> set[str]:
+    """The declarations ``configure`` may override: public, non-method class attributes."""
+    names = set()
+    for klass in cls.__mro__:
+        for attr, value in vars(klass).items():
+            if attr.startswith("_") or attr == "name":
+                continue
+            if isinstance(value, (classmethod, staticmethod, property)) or callable(value):
+                continue
+            names.add(attr)
+    for klass in cls.__mro__:
+        names.update(a for a in getattr(klass, "__annotations__", {}) if not a.startswith("_") and a != "name")
+    return names
 
 
 class AsyncGeneratorProvider(BaseProvider):
@@ -108,7 +183,7 @@ class ProviderModelMixin:
         target = cls.model_aliases.get(model)
         if target is not None and target in models:
             return target
-        name = getattr(cls, "__name__", "provider")
+        name = getattr(cls, "name", None) or getattr(cls, "__name__", "provider")
         raise ModelNotSupportedError(
             f"{name} does not serve model {model!r}; its models are: {name_list(models) or '(none)'}",
             requested=model,

@@ -6,6 +6,8 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, Literal, TypedDict, Union
 
+from .events import FinishReason, Usage
+
 
 class TextPart(TypedDict):
     """One text part of a multi-part message content (OpenAI's shape)."""
@@ -30,8 +32,11 @@ MediaType = Union[bytes, str, "os.PathLike[str]", IO[bytes]]
 MediaListType = list[tuple[MediaType, Union[str, None]]]
 """Images with their file names (``None`` lets the provider pick one)."""
 
-AsyncResult = AsyncIterator[str]
-"""What ``create_async_generator`` returns: text chunks as they arrive."""
+Chunk = Union[str, Usage, FinishReason]
+"""One item of an answer: a text chunk, or a typed event."""
 
-CreateResult = Iterator[str]
-"""What ``create_completion`` returns: text chunks as they arrive."""
+AsyncResult = AsyncIterator[Chunk]
+"""What ``create_async_generator`` returns: text chunks (and events) as they arrive."""
+
+CreateResult = Iterator[Chunk]
+"""What ``create_completion`` returns: text chunks (and events) as they arrive."""
