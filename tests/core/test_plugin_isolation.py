@@ -304,3 +304,14 @@ def test_unknown_default_model_names_the_variable(plugin_site: PluginSite, monke
     with pytest.raises(providerhub.ModelNotFoundError, match=r"^PROVIDERHUB_DEFAULT_MODEL='good-2': .*'good-1'"):
         providerhub.get_provider()
     assert providerhub.get_provider("good-1").__name__ == "Good"
+
+
+def test_plugin_using_the_registry_at_import_fails_at_once(plugin_site: PluginSite) -> None:
+    plugin_site.add("good", GOOD)
+    plugin_site.add("eager", "import providerhub\nproviderhub.list_providers()\n" + provider_source("Eager", ["e-1"]))
+    started = time.monotonic()
+    with pytest.warns(
+        PluginLoadWarning, match="'eager' failed to import .*uses the registry while it is being imported"
+    ):
+        assert providerhub.get_provider("good-1").__name__ == "Good"
+    assert time.monotonic() - started < 5

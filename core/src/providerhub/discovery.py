@@ -153,6 +153,12 @@ def plugin_manager() -> pluggy.PluginManager:
 _timeout: float | None = None
 _importing: dict[str, threading.Thread] = {}
 """Imports still running past the bound, by entry-point value: never started twice."""
+_local = threading.local()
+
+
+def importing_plugin() -> str | None:
+    """The plugin this thread is importing, if it is a plugin-import thread."""
+    return getattr(_local, "plugin", None)
 
 
 def plugin_timeout() -> float:
@@ -191,6 +197,7 @@ def _import(ep: EntryPoint) -> object:
     outcome: list[tuple[bool, Any]] = []
 
     def run() -> None:
+        _local.plugin = ep.name
         try:
             outcome.append((True, ep.load()))
         except BaseException as exc:  # handed to the caller's thread

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from . import discovery, index
-from .errors import PluginLoadWarning, ProviderHubError
+from .errors import PluginLoadError, PluginLoadWarning, ProviderHubError
 from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
@@ -90,6 +90,9 @@ def registry() -> Registry:
     global _plugins, _registry
     current = _registry
     if current is None:
+        plugin = discovery.importing_plugin()
+        if plugin is not None:  # discovery is waiting for this very import: fail now, not at the time bound
+            raise PluginLoadError(f"plugin {plugin!r} uses the registry while it is being imported", plugin=plugin)
         with _lock:
             if _registry is None:
                 _plugins = _discover(use_index=True)
