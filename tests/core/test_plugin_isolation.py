@@ -188,6 +188,10 @@ def test_malformed_entry_points_skip_only_their_distribution(plugin_site: Plugin
     for message, dist in zip(messages, ["bad_encoding", "half_written", "no_equals"], strict=True):
         assert f"ph_{dist}-1.0.dist-info is skipped: its metadata cannot be read" in message
     assert [p.name for p in providerhub.list_plugins()] == ["good"]
+    hub._registry = hub._plugins = None  # a new start: the index serves the rest
+    with pytest.warns(PluginLoadWarning, match="is skipped"):
+        assert providerhub.get_provider("good-1").__name__ == "Good"
+    assert hub.registry().from_index
 
 
 def test_two_distributions_declaring_one_name(plugin_site: PluginSite) -> None:
@@ -201,6 +205,10 @@ def test_two_distributions_declaring_one_name(plugin_site: PluginSite) -> None:
         message == "plugin 'twice' is declared by distributions 'ph-a' and 'ph-b'; only the one from 'ph-a' is loaded"
     )
     assert_good_still_served()
+    hub._registry = hub._plugins = None
+    with pytest.warns(PluginLoadWarning, match="'twice' is declared by distributions 'ph-a' and 'ph-b'"):
+        assert providerhub.get_provider("twice-1").__name__ == "Twice"
+    assert hub.registry().from_index
 
 
 SLOW_IMPORT = """
