@@ -323,3 +323,13 @@ def test_plugin_using_the_registry_at_import_fails_at_once(plugin_site: PluginSi
     ):
         assert providerhub.get_provider("good-1").__name__ == "Good"
     assert time.monotonic() - started < 5
+
+
+def test_strict_mode_raises_for_a_malformed_distribution(
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin_site.add("good", GOOD)
+    plugin_site.add_dist("ph-no-equals", b"[providerhub]\nnoequals\n")
+    monkeypatch.setenv("PROVIDERHUB_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError, match=r"^distribution .*ph_no_equals-1.0.dist-info is skipped"):
+        providerhub.reload()

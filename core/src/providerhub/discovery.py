@@ -119,6 +119,8 @@ def _scan() -> list[EntryPoint]:
                         f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {key!r}; "
                         f"only the one from {dist_key(first)!r} is loaded",
                     )
+    except PluginLoadError:  # strict mode
+        raise
     except Exception as exc:  # a broken path entry or finder: keep what was found before it
         report("", f"looking for installed plugins stopped early: {failure(exc)}")
     return list(found.values())
