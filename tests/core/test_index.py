@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadWarning, hub, index
@@ -356,3 +358,35 @@ def test_old_index_files_are_pruned(plugin_site: PluginSite) -> None:
         os.utime(path, (month_ago, month_ago))
     providerhub.reload()
     assert sorted(p.name for p in folder.iterdir()) == sorted([Path(index.path()).name, recent.name, unrelated.name])
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=14) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=60,
+)
+
+
+@given(st.binary(max_size=512))
+def test_any_bytes_parse_to_a_miss_without_raising(data: bytes) -> None:
+    assert index.parse(data) is None
+    assert index.parse(index.MAGIC + data) is None
+
+
+@given(json_values)
+def test_any_well_framed_document_parses_to_records_or_a_miss(document: object) -> None:
+    parsed = index.parse(_framed(json.dumps(document).encode()))
+    if parsed is None:
+        return
+    plugins, providers = parsed
+    assert all(type(p) is providerhub.PluginInfo for p in plugins)
+    assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
+
+
+def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1", "m-2"], aliases={"short": "m-2"}, vision=["m-1"], priority=3))
+    plugin_site.add("broken", "raise RuntimeError('x')\n")
+    with pytest.warns(PluginLoadWarning):
+        providerhub.reload()
+    parsed = index.parse(Path(index.path()).read_bytes())
+    assert parsed == (tuple(providerhub.list_plugins()), tuple(providerhub.list_providers()))
