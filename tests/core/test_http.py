@@ -153,7 +153,10 @@ def test_redact_url(url: str, expected: str) -> None:
     assert redact_url(url) == expected
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20), st.text(min_size=1, max_size=20))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+    st.text(min_size=1, max_size=20),
+)
 def test_redact_hides_planted_secrets(password: str, token: str) -> None:
     password, token = "P" + password.replace("@", "") + "P", "T" + token + "T"
     url = f"http://user:{quote(password, safe='')}@example.test/x?key={quote(token, safe='')}"

@@ -201,7 +201,12 @@ class Misbehaving:
 
 @pytest.mark.parametrize(
     "media",
-    [Misbehaving(error=RuntimeError("x")), Misbehaving(error=TypeError("x")), Misbehaving(result=None), Misbehaving(result=3)],
+    [
+        Misbehaving(error=RuntimeError("x")),
+        Misbehaving(error=TypeError("x")),
+        Misbehaving(result=None),
+        Misbehaving(result=3),
+    ],
     ids=["raises-runtime", "raises-type", "returns-none", "returns-int"],
 )
 def test_a_misbehaving_file_object_is_a_media_error(media: object) -> None:

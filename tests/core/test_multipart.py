@@ -53,7 +53,7 @@ def test_control_characters_in_a_file_name_are_escaped() -> None:
 def test_no_control_character_reaches_a_part_header(filename: str) -> None:
     body, _ = encode_form([], [("f", filename, "image/png", b"")])
     head = body.split(b"\r\n\r\n", 1)[0].decode()
-    assert not any(ord(c) < 0x20 and c not in "\r\n" or 0x7F <= ord(c) < 0xA0 for c in head)
+    assert not any((ord(c) < 0x20 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0 for c in head)
     assert head.count("\r\n") == 2  # the boundary line, Content-Disposition, Content-Type
 
 

@@ -52,7 +52,9 @@ async def test_the_cap_is_configurable(dynaspark_server: Standin, monkeypatch: p
     error = await fault(api_endpoint=dynaspark_server.url)
     assert type(error) is ResponseError and "more than 1,000 bytes" in str(error)
     dynaspark_server.respond_with(json={"response": "x" * 900})
-    answer = [c async for c in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, api_endpoint=dynaspark_server.url)]
+    answer = [
+        c async for c in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, api_endpoint=dynaspark_server.url)
+    ]
     assert answer == ["x" * 900]
 
 
@@ -89,7 +91,8 @@ async def test_unsupported_scheme_is_a_connection_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "expected"), [("120", 120.0), ("1.5", 1.5), ("soon", None), (formatdate(time.time() + 60, usegmt=True), 60)]
+    ("header", "expected"),
+    [("120", 120.0), ("1.5", 1.5), ("soon", None), (formatdate(time.time() + 60, usegmt=True), 60)],
 )
 async def test_retry_after_is_read(dynaspark_server: Standin, header: str, expected: float | None) -> None:
     dynaspark_server.respond_with(status=429, json={"error": "slow down"}, headers={"Retry-After": header})

@@ -7,6 +7,7 @@ files are opened; a message names an input as the caller gave it and never quote
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 import threading
@@ -173,7 +174,7 @@ def to_image(media: MediaType, filename: str | None = None) -> Image:
     if not filename:
         path = (
             media
-            if isinstance(media, (str, os.PathLike)) and not str(media)[:5].lower() == "data:"
+            if isinstance(media, (str, os.PathLike)) and str(media)[:5].lower() != "data:"
             else getattr(media, "name", None)
         )
         filename = os.path.basename(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else ""
@@ -222,10 +223,8 @@ async def off_loop(function: Callable[..., T], *args: Any) -> T:
             result, error = function(*args), None
         except BaseException as exc:  # handed to the awaiting task
             result, error = None, exc
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(settle, result, error)
-        except RuntimeError:  # the loop is closed: nobody waits any more
-            pass
 
     threading.Thread(target=run, name="providerhub-media", daemon=True).start()
     return await future

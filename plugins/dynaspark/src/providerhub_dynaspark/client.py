@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import json
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,8 +23,8 @@ from providerhub import (
     raise_for_status,
 )
 from providerhub.http import is_html, loads_json, read_body, redact, redact_url, summarize
-from providerhub.media import media_items, to_image_async
 from providerhub.loop_local import LoopLocal
+from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
 
 if TYPE_CHECKING:
@@ -78,7 +77,7 @@ _MAX_KEYS_SHOWN = 20
 
 def _keys(data: Mapping[str, Any]) -> str:
     """The keys of an answer, at most a few of them, each shortened: upstream data is bounded in messages."""
-    shown = ", ".join(repr(key[:40]) for key, _ in zip(data, range(_MAX_KEYS_SHOWN)))
+    shown = ", ".join(repr(key[:40]) for key, _ in zip(data, range(_MAX_KEYS_SHOWN), strict=False))
     more = len(data) - _MAX_KEYS_SHOWN
     return (shown or "none") + (f" and {more} more" if more > 0 else "")
 
