@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from email.utils import formatdate
 from urllib.parse import quote
 
@@ -79,10 +82,14 @@ def test_summarize_plain_and_empty() -> None:
 
 
 async def endless(request: web.Request) -> web.StreamResponse:
+    """A body that does not end for 20 s (bounded, should a client keep reading)."""
     response = web.StreamResponse(status=int(request.query.get("status", "200")))
     await response.prepare(request)
-    for _ in range(10_000):  # far past any cap, and bounded should the client keep reading
-        await response.write(b"x" * 65536)
+    deadline = asyncio.get_running_loop().time() + 20
+    with contextlib.suppress(ConnectionError):
+        while asyncio.get_running_loop().time() < deadline:
+            await response.write(b"x" * 65536)
+            await asyncio.sleep(0.001)
     return response
 
 
@@ -102,18 +109,22 @@ async def hostile_url() -> str:  # type: ignore[misc]
 
 
 async def test_read_body_stops_at_the_cap(hostile_url: str) -> None:
+    started = time.monotonic()
     async with aiohttp.ClientSession() as session, session.get(hostile_url + "/endless?key=s3cr3t") as response:
         with pytest.raises(ResponseError, match=r"answered more than 100,000 bytes") as caught:
             await read_body(response, 100_000, provider="Demo")
     assert caught.value.status == 200
     assert "s3cr3t" not in str(caught.value) and "key=***" in str(caught.value)
+    assert time.monotonic() - started < 10
 
 
 async def test_an_endless_error_body_gives_a_bounded_excerpt(hostile_url: str) -> None:
+    started = time.monotonic()
     async with aiohttp.ClientSession() as session, session.get(hostile_url + "/endless?status=500") as response:
         with pytest.raises(ResponseError) as caught:
             await raise_for_status(response)
     assert caught.value.status == 500 and len(caught.value.excerpt) <= 203
+    assert time.monotonic() - started < 10, "only the first 64 KiB of an error body is read"
 
 
 @pytest.mark.parametrize(
