@@ -62,7 +62,8 @@ exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider 
 4 provider or network failure, 74 stdout closed or full, 130 interrupted, 141 stdout's reader
 went away (| head), 143 terminated (SIGTERM).
 environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
-PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug)."""
+PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
+PROVIDERHUB_MAX_IMAGE_BYTES (limits, see the README)."""
 
 
 class UsageError(ProviderHubError):
@@ -193,6 +194,9 @@ class _Output(io.TextIOBase):
 
     def isatty(self) -> bool:
         return _isatty(self.stream)
+
+    def close(self) -> None:
+        """Nothing to close: stdout stays the interpreter's (and its failures were reported)."""
 
 
 def _yes(flag: bool) -> str:
