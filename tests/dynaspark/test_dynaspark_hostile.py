@@ -100,10 +100,7 @@ async def test_retry_after_is_read(dynaspark_server: Standin, header: str, expec
     dynaspark_server.respond_with(status=429, json={"error": "slow down"}, headers={"Retry-After": header})
     error = await fault(api_endpoint=dynaspark_server.url)
     assert isinstance(error, RateLimitError) and error.retryable
-    if expected is None:
-        assert error.retry_after is None
-    else:
-        assert error.retry_after == pytest.approx(expected, abs=2)
+    assert error.retry_after == (None if expected is None else pytest.approx(expected, abs=2))
 
 
 async def test_endpoint_secrets_are_masked(dynaspark_server: Standin) -> None:
