@@ -13,7 +13,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from providerhub import AuthenticationError, RateLimitError, ResponseError, raise_for_status
-from providerhub.http import loads_json, read_body, redact, redact_url, retry_after, summarize, timeout_seconds
+from providerhub.http import (
+    iter_lines,
+    loads_json,
+    read_body,
+    redact,
+    redact_url,
+    retry_after,
+    summarize,
+    timeout_seconds,
+)
 
 aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
@@ -185,3 +194,34 @@ def test_timeout_seconds_rejects_what_is_not_finite_and_positive(value: object) 
     with pytest.raises(ValueError, match="timeout must be a"):
         timeout_seconds(value)
     assert timeout_seconds(2) == 2.0
+
+
+async def lines(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    await response.prepare(request)
+    for piece in (b"data: one\r\n\r\nda", b"ta: two\n", b"x" * int(request.query.get("long", "0")), b"\nlast"):
+        await response.write(piece)
+    return response
+
+
+@pytest.fixture
+async def lines_url() -> str:  # type: ignore[misc]
+    app = web.Application()
+    app.router.add_get("/", lines)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/"))
+    await server.close()
+
+
+async def test_iter_lines_splits_across_chunks(lines_url: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(lines_url) as response:
+        got = [line async for line in iter_lines(response)]
+    assert got == [b"data: one", b"", b"data: two", b"", b"last"]
+
+
+async def test_iter_lines_bounds_a_line(lines_url: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(lines_url + "?long=5000") as response:
+        with pytest.raises(ResponseError, match="sent a line longer than 1,000 bytes"):
+            async for _ in iter_lines(response, max_line=1000):
+                pass

@@ -119,6 +119,32 @@ async def read_body(response: Any, limit: int | None = None, *, provider: str | 
     return b"".join([chunk async for chunk in iter_body(response, limit, provider=provider)])
 
 
+MAX_LINE_BYTES = 1024 * 1024
+"""Default cap on one line of a streamed answer (an SSE or NDJSON event)."""
+
+
+async def iter_lines(
+    response: Any, limit: int | None = None, *, max_line: int = MAX_LINE_BYTES, provider: str | None = None
+) -> AsyncIterator[bytes]:
+    """The lines of a streamed body (server-sent events, NDJSON) without their line ends, as they
+    arrive; a line longer than ``max_line`` or a body past ``limit`` bytes is a ``ResponseError``."""
+    pending = bytearray()
+    async for chunk in iter_body(response, limit, provider=provider):
+        pending += chunk
+        start = 0
+        while (end := pending.find(b"\n", start)) >= 0:
+            if end - start > max_line:
+                break
+            yield bytes(pending[start:end]).removesuffix(b"\r")
+            start = end + 1
+        del pending[:start]
+        if len(pending) > max_line:
+            _release(response)
+            raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+    if pending:
+        yield bytes(pending).removesuffix(b"\r")
+
+
 async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) -> bytes:
     """At most ``limit`` bytes of a body read only for an error message; never raises."""
     parts: list[bytes] = []
