@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub
+from providerhub import hub, keys
 from support.plugins import PluginSite
 
 
@@ -23,8 +23,13 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "PROVIDERHUB_STRICT_PLUGINS",
         "PROVIDERHUB_NO_CACHE",
         "DYNASPARK_API_ENDPOINT",
+        *(name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") for name in (base, base.upper())),
     ):
         monkeypatch.delenv(name, raising=False)
+    # the user's own files (keys, conversations) never leak in or out
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    keys.forget()
     monkeypatch.setattr(hub, "_registry", None)
     monkeypatch.setattr(hub, "_plugins", None)
     monkeypatch.setattr(hub, "_code", {})

@@ -60,12 +60,12 @@ def test_providers_text_is_aligned(catalog: CLI) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:4] == [
-        "PROVIDER  MODELS  PRIORITY  WORKING  AUTH  STREAM  URL",
-        "Alpha     2       5         yes      no    yes     http://127.0.0.1/Alpha",
-        "Beta      2       1         yes      no    yes     http://127.0.0.1/Beta",
-        "Faulty    1       0         yes      no    yes     -",
+        "PROVIDER  MODELS  PRIORITY  WORKING  AUTH  KEY  STREAM  URL",
+        "Alpha     2       5         yes      no    -    yes     http://127.0.0.1/Alpha",
+        "Beta      2       1         yes      no    -    yes     http://127.0.0.1/Beta",
+        "Faulty    1       0         yes      no    -    yes     -",
     ]
-    assert lines[4].split() == ["Gamma", "1", "9", "no", "no", "yes", "http://127.0.0.1/Gamma"]
+    assert lines[4].split() == ["Gamma", "1", "9", "no", "no", "-", "yes", "http://127.0.0.1/Gamma"]
 
 
 def test_providers_json(catalog: CLI) -> None:
@@ -87,6 +87,8 @@ def test_providers_json(catalog: CLI) -> None:
         "models": ["gpt-4o", "gpt-4o-mini"],
         "vision_models": ["gpt-4o"],
         "aliases": {"4o": "gpt-4o"},
+        "key_found": False,
+        "key_source": None,
     }
     assert providers["Gamma"]["working"] is False
 
@@ -210,10 +212,11 @@ def test_resolve_with_no_plugins_says_how_to_install_one(cli: CLI) -> None:
     assert "pip install providerhub-dynaspark" in one_error_line(result)
 
 
-def test_strict_plugins_turns_a_broken_plugin_into_a_provider_failure(catalog: CLI) -> None:
-    result = catalog.run("models", PROVIDERHUB_STRICT_PLUGINS="1", PROVIDERHUB_PLUGINS=WITH_BROKEN)
-    assert result.returncode == 4
-    assert BROKEN in one_error_line(result)
+def test_strict_plugins_turns_a_broken_plugin_into_its_own_exit_code(catalog: CLI) -> None:
+    for command in ("models", "providers", "resolve gpt-4o", "chat -m gpt-4o hi"):
+        result = catalog.run(*command.split(), PROVIDERHUB_STRICT_PLUGINS="1", PROVIDERHUB_PLUGINS=WITH_BROKEN)
+        assert result.returncode == 5, command
+        assert BROKEN in one_error_line(result)
 
 
 def test_version_names_the_core_and_each_plugin(catalog: CLI) -> None:

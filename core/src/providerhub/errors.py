@@ -59,6 +59,14 @@ class PluginLoadWarning(UserWarning):
     """A plugin or one of its providers was left out; the rest still load."""
 
 
+class UserFileError(ProviderHubError, ValueError):
+    """A file of the user's (stored keys, conversations) cannot be read, or does not hold what it should."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        super().__init__(message)
+        self.path = path
+
+
 # -- the caller's own request -------------------------------------------------------------------
 
 
