@@ -45,6 +45,8 @@ class BaseProvider(ABC):
     """The provider's identity in prefixes, preferences, listings and errors; defaults to the class name."""
     any_model: ClassVar[bool] = False
     """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
+    max_images: ClassVar[int | None] = None
+    """The most images one request may carry (``None``: no limit the core checks)."""
     api_key_env: ClassVar[str | None] = None
     """The environment variable holding this provider's key."""
     options: ClassVar[Mapping[str, Any]] = MappingProxyType({})
