@@ -53,7 +53,8 @@ def test_a_name_no_provider_has_is_stored_with_a_warning(echo: CLI) -> None:
     result = echo.run("keys", "set", "Lockd", stdin=SECRET)
     assert result.returncode == 0
     assert result.stderr.splitlines()[0] == (
-        "providerhub: warning: no provider named 'Lockd'; did you mean 'Locked'?; the key is stored under 'Lockd' anyway"
+        "providerhub: warning: the key is stored under 'Lockd', but there is no provider named 'Lockd'; "
+        "did you mean 'Locked'?"
     )
     assert json.loads(key_file(echo).read_text()) == {"Lockd": SECRET}
 

@@ -884,7 +884,7 @@ def _provider_name_for_key(ctx: _Context, name: str) -> str:
     try:
         return _provider_named(name).name
     except ProviderNotFoundError as exc:
-        ctx.err.write(f"{PROG}: warning: {_describe(exc)}; the key is stored under {name!r} anyway\n")
+        ctx.err.write(f"{PROG}: warning: the key is stored under {name!r}, but there is {_describe(exc)}\n")
         return name
 
 
