@@ -69,8 +69,8 @@ from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin
 
 
 class Echo(AsyncGeneratorProvider, ProviderModelMixin):
-    """Answers with what it received (messages, options, proxy, number of images) as JSON in two
-    chunks, then Usage(3, 5, 8) and FinishReason("stop"). echo-wait: "waiting " then a long wait;
+    """Answers with what it received (messages, options, proxy, number of images, whether a key came)
+    as JSON in two chunks, then Usage(3, 5, 8) and FinishReason("stop"). echo-wait: "waiting " then a long wait;
     however an answer ends, "closed" is appended to $ECHO_CLOSED_FILE."""
 
     default_model = "echo-1"
@@ -79,12 +79,18 @@ class Echo(AsyncGeneratorProvider, ProviderModelMixin):
     options = {"temperature": float, "max_tokens": int, "stop": list[str], "verbose": bool}
 
     @classmethod
-    async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):
+    async def create_async_generator(cls, model, messages, proxy=None, media=None, api_key=None, **kwargs):
         try:
             if model == "echo-wait":
                 yield "waiting "
                 await asyncio.sleep(60)
-            seen = {"messages": messages, "options": kwargs, "proxy": proxy, "images": len(media or [])}
+            seen = {
+                "messages": messages,
+                "options": kwargs,
+                "proxy": proxy,
+                "images": len(media or []),
+                "key": api_key is not None,
+            }
             text = json.dumps(seen, sort_keys=True)
             yield text[: len(text) // 2]
             yield text[len(text) // 2 :]
