@@ -69,9 +69,10 @@ from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin
 
 
 class Echo(AsyncGeneratorProvider, ProviderModelMixin):
-    """Answers with what it received (messages, options, proxy, number of images, whether a key came)
-    as JSON in two chunks, then Usage(3, 5, 8) and FinishReason("stop"). echo-wait: "waiting " then a long wait;
-    however an answer ends, "closed" is appended to $ECHO_CLOSED_FILE."""
+    """Answers with what it received (messages, options, proxy, number of images, whether a key
+    came) as JSON in two chunks, then Usage(3, 5, 8) and FinishReason("stop"). echo-wait: "waiting "
+    after half a second, then a long wait. However an answer ends, "closed" is appended to
+    $ECHO_CLOSED_FILE."""
 
     default_model = "echo-1"
     models = ["echo-1", "echo-vision", "echo-wait"]
@@ -82,6 +83,7 @@ class Echo(AsyncGeneratorProvider, ProviderModelMixin):
     async def create_async_generator(cls, model, messages, proxy=None, media=None, api_key=None, **kwargs):
         try:
             if model == "echo-wait":
+                await asyncio.sleep(0.5)
                 yield "waiting "
                 await asyncio.sleep(60)
             seen = {
