@@ -42,8 +42,8 @@ def test_nothing_piped_sends_the_prompt_alone(echo: CLI) -> None:
     for stdin in ("", "\n"):
         seen = received(echo.run("chat", "-m", "echo-1", "only the prompt", stdin=stdin))
         assert seen["messages"] == [{"role": "user", "content": "only the prompt"}]
-    proc = subprocess.run(echo.argv("chat", "-m", "echo-1", "hi"), env=echo.environ(), stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    argv, env = echo.argv("chat", "-m", "echo-1", "hi"), echo.environ()
+    proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert json.loads(proc.stdout)["messages"] == [{"role": "user", "content": "hi"}]
 
 
@@ -51,8 +51,8 @@ def test_a_piped_file_is_sent_too(echo: CLI, tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
     doc.write_text("the document\n")
     with doc.open() as stdin:
-        proc = subprocess.run(echo.argv("chat", "-m", "echo-1", "Title?"), env=echo.environ(), stdin=stdin,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        argv, env = echo.argv("chat", "-m", "echo-1", "Title?"), echo.environ()
+        proc = subprocess.run(argv, env=env, stdin=stdin, capture_output=True, text=True, timeout=60)
     assert json.loads(proc.stdout)["messages"] == [{"role": "user", "content": "the document\n\nTitle?"}]
 
 
@@ -60,12 +60,8 @@ def test_a_piped_file_is_sent_too(echo: CLI, tmp_path: Path) -> None:
 
 
 def test_options_are_converted_to_their_declared_types(echo: CLI) -> None:
-    seen = received(
-        echo.run(
-            "chat", "-m", "echo-1", "-o", "temperature", "0.5", "-o", "max_tokens", "10",
-            "--option", "stop", "a,b", "-o", "verbose", "yes", "hi",
-        )  # fmt: skip
-    )
+    options = ["-o", "temperature", "0.5", "-o", "max_tokens", "10", "--option", "stop", "a,b", "-o", "verbose", "yes"]
+    seen = received(echo.run("chat", "-m", "echo-1", *options, "hi"))
     assert seen["options"] == {"temperature": 0.5, "max_tokens": 10, "stop": ["a", "b"], "verbose": True}
 
 
