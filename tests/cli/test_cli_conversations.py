@@ -187,3 +187,13 @@ def test_an_option_error_is_reported_before_the_session_starts(echo: CLI) -> Non
     assert terminal.finish() == 2
     assert "provider Echo takes no option 'temprature'" in terminal.seen.decode()
     assert "Chatting with" not in terminal.seen.decode()
+
+
+def test_continue_keeps_the_model_unless_told_and_remembers_a_new_one(echo: CLI) -> None:
+    echo.run("chat", "-m", "echo-1", "one")
+    assert json.loads(echo.run("chat", "-c", "--json", "two").stdout)["model"] == "echo-1"
+    assert json.loads(echo.run("chat", "-c", "-m", "echo-vision", "--json", "three").stdout)["model"] == "echo-vision"
+    result = json.loads(echo.run("chat", "-c", "--json", "four").stdout)
+    assert result["model"] == "echo-vision"
+    assert [m["content"] for m in sent(result["text"]) if m["role"] == "user"] == ["one", "two", "three", "four"]
+    assert json.loads(echo.run("history", "--json").stdout)[0]["model"] == "Echo/echo-vision"

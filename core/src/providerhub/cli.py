@@ -802,8 +802,9 @@ def _cmd_chat(ctx: _Context) -> int:
     question: providerhub.Message = {"role": "user", "content": prompt}
     messages = [*_first_messages(conversation, args.system), question]
     reply = _ask(request, messages, _Stream(ctx.out, ctx.err, quiet=args.json))
-    stored = conversation or history.new(request.label)
-    _store(ctx, stored._replace(messages=()).add(*messages, {"role": "assistant", "content": reply.text}))
+    answered: providerhub.Message = {"role": "assistant", "content": reply.text}
+    stored = (conversation or history.new(request.label))._replace(messages=())
+    _store(ctx, stored.add(*messages, answered, model=request.label))
     if args.json:
         _json(reply.as_json(request), ctx.out)
     return EXIT_OK
@@ -867,7 +868,7 @@ def _session(ctx: _Context, request: _Request, conversation: history.Conversatio
             continue
         request = request._replace(media=None)  # images go with the first turn only
         messages = [*turn, {"role": "assistant", "content": reply.text}]
-        stored = stored._replace(messages=()).add(*messages)
+        stored = stored._replace(messages=()).add(*messages, model=request.label)
         _store(ctx, stored)
     return EXIT_OK
 
