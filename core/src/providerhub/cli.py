@@ -908,7 +908,7 @@ def _cmd_keys_set(ctx: _Context) -> int:
         except UnicodeDecodeError:
             raise UsageError("stdin is not valid UTF-8 text") from None
     try:
-        key = keys.check_key(key[: keys.MAX_KEY_CHARS + 2], name)
+        key = keys.check_key(key, name)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     existing = keys.find(stored, name)
