@@ -45,7 +45,7 @@ def test_every_exit_code_is_in_the_help_and_the_readme(cli: CLI) -> None:
 
 
 def test_each_verb_has_help(cli: CLI) -> None:
-    for verb in ("plugins", "providers", "models", "resolve", "chat", "keys", "history"):
+    for verb in ("plugins", "providers", "models", "resolve", "chat", "keys", "history", "config"):
         result = cli.run(verb, "--help")
         assert result.returncode == 0, verb
         assert result.stdout.startswith(f"usage: providerhub {verb}")

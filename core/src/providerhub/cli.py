@@ -252,6 +252,11 @@ def _parser() -> _Parser:
     key_remove.add_argument("name", metavar="NAME", help="the provider's name")
     key_remove.set_defaults(run=_cmd_keys_remove)
 
+    config = commands.add_parser(
+        "config", parents=[common, as_json], help="the effective configuration: files, variables, state"
+    )
+    config.set_defaults(run=_cmd_config)
+
     conversations = commands.add_parser(
         "history", parents=[common, as_json], help="stored conversations ('chat -c' continues the last)"
     )
@@ -973,6 +978,61 @@ def _cmd_history(ctx: _Context) -> int:
                 (i, _when(c.updated), c.model, len(c.messages), excerpt[:60] + ("..." if len(excerpt) > 60 else ""))
             )
         _table(("#", "UPDATED", "MODEL", "MESSAGES", "FIRST PROMPT"), rows, ctx.out)
+    return EXIT_OK
+
+
+# -- config -------------------------------------------------------------------------------------
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+
+
+def _shown_setting(name: str, value: object) -> object:
+    """A setting fit to print: secrets masked by name, URLs without user-info or query values."""
+    if _SECRET_NAME.search(name):
+        return "***"
+    return redact(value) if isinstance(value, str) else value
+
+
+def _effective_config() -> dict[str, Any]:
+    """What this process runs with: files, the ``PROVIDERHUB_*`` variables set, the state backend."""
+    from providerhub import index
+
+    try:
+        cache: str | None = index.cache_dir()
+    except ValueError:  # a relative PROVIDERHUB_CACHE_DIR: reported by the commands that use it
+        cache = None
+    environment = {
+        name: _shown_setting(name, value)
+        for name, value in sorted(os.environ.items())
+        if name.startswith("PROVIDERHUB_")
+    }
+    return {
+        "environment": environment,
+        "state_backend": "memory",
+        "keys_file": keys.path(),
+        "history_file": history.path(),
+        "cache_dir": cache,
+    }
+
+
+def _cmd_config(ctx: _Context) -> int:
+    settings = _effective_config()
+    if ctx.args.json:
+        _json(settings, ctx.out)
+        return EXIT_OK
+    rows = [
+        ("state backend", settings["state_backend"]),
+        ("keys", settings["keys_file"]),
+        ("conversations", settings["history_file"]),
+        ("model index", settings["cache_dir"] or "-"),
+    ]
+    for key, value in rows:
+        ctx.out.write(f"{key:<15} {_printable(str(value))}\n")
+    ctx.out.write(
+        "\nenvironment:\n" if settings["environment"] else "\nenvironment: no PROVIDERHUB_* variable is set\n"
+    )
+    for name, value in settings["environment"].items():
+        ctx.out.write(f"  {name}={_printable(str(value))}\n")
     return EXIT_OK
 
 
