@@ -19,8 +19,7 @@ from support.plugins import PluginSite, provider_source
 
 def fresh_start() -> None:
     """What a new process sees: no registry in memory (the index on disk stays)."""
-    hub._registry = None
-    hub._plugins = None
+    hub._default = None
 
 
 def run(code: str, site: PluginSite, **env: str) -> dict[str, object]:
@@ -214,8 +213,9 @@ def test_same_answers_with_index_on_and_off(
 def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
-    eps = providerhub.discovery.entry_points()
-    assert index.read(index.key(eps)) is not None
+    default = hub.default_hub()
+    eps = providerhub.discovery.entry_points(default.plugins, default.disable_plugins)
+    assert index.read(index.key(eps, default._index_settings())) is not None
     assert index.read(("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProviderError, ProviderHubError
 from .messages import validate_messages
 from .types import Chunk, MediaListType, Messages
+
+if TYPE_CHECKING:
+    from .resolution import Resolution
 
 
 async def stream(
@@ -23,8 +26,22 @@ async def stream(
     Any exception a provider lets escape that is not a providerhub error becomes a
     ``ProviderError`` naming the provider (the original chained).
     """
-    from .hub import resolve
+    from .hub import default_hub
 
+    async for chunk in default_hub().stream(model, messages, media=media, timeout=timeout, **options):
+        yield chunk
+
+
+async def answer(
+    resolve: Callable[..., Resolution],
+    model: str | None,
+    messages: Messages,
+    *,
+    media: MediaListType | None = None,
+    timeout: float | None = None,
+    options: Mapping[str, Any],
+) -> AsyncIterator[Chunk]:
+    """``stream`` with the given ``resolve`` (a hub's)."""
     messages = validate_messages(messages)
     found = resolve(model, media=media)
     provider, model_id = found.provider, found.model

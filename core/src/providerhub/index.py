@@ -1,10 +1,10 @@
 """The persistent model index: discovery's result cached on disk, so a start imports only what it uses.
 
 The index is keyed by everything that can change what discovery finds: the interpreter, the
-plugin filters, each plugin's entry point, dist-info folder and that folder's modification time,
-and the modification time of every folder holding a plugin (an install or removal there changes
-it). A key
-mismatch is a miss. A plugin that no longer registers what the index recorded makes the index
+hub's settings that shape the registry (plugin filters, the configuration file's provider
+tables), each plugin's entry point, dist-info folder and that folder's modification time, and
+the modification time of every folder holding a plugin (an install or removal there changes
+it). A key mismatch is a miss. A plugin that no longer registers what the index recorded makes the index
 stale (``StaleIndexError``); callers then fall back to full discovery and rewrite it.
 """
 
@@ -14,7 +14,7 @@ import marshal
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .discovery import load_plugin, plugin_manager
 from .registry import PluginInfo, ProviderInfo
@@ -24,16 +24,11 @@ if TYPE_CHECKING:
 
     from .providers import BaseProvider
 
-FORMAT = 1
+FORMAT = 2
 
 
 class StaleIndexError(Exception):
     """A plugin registered something other than what the index recorded."""
-
-
-def enabled() -> bool:
-    """Whether the index is used (``PROVIDERHUB_NO_CACHE=1`` turns it off)."""
-    return os.environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in ("1", "true", "yes", "on")
 
 
 def cache_dir() -> str:
@@ -50,6 +45,20 @@ def cache_dir() -> str:
     return os.path.join(base, "providerhub")
 
 
+class Stored(NamedTuple):
+    """What the index holds: discovery's result, and the registry's providers once configuration applied."""
+
+    plugins: tuple[PluginInfo, ...]
+    providers: tuple[ProviderInfo, ...]
+    """As the plugins registered them."""
+    configured: tuple[ProviderInfo, ...]
+    """As the registry holds them: adjusted and derived by the configuration file."""
+    notes: tuple[str, ...]
+    """Warnings applying the configuration gave, shown again at each start that reads the index."""
+    applied: tuple[str, ...] = ()
+    """Names (lower case) of the provider tables that applied."""
+
+
 def _mtime(path: str | None) -> int | None:
     try:
         return os.stat(path).st_mtime_ns if path else None
@@ -57,8 +66,8 @@ def _mtime(path: str | None) -> int | None:
         return None
 
 
-def key(eps: Sequence[EntryPoint]) -> tuple[Any, ...]:
-    """What the index must have been built from to be valid now."""
+def key(eps: Sequence[EntryPoint], settings: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """What the index must have been built from to be valid now; ``settings`` are the hub's (plain data)."""
     plugins = []
     folders = set()
     for ep in eps:
@@ -67,38 +76,46 @@ def key(eps: Sequence[EntryPoint]) -> tuple[Any, ...]:
         plugins.append((ep.name, ep.value, where, _mtime(where)))
         if where is not None:
             folders.add(os.path.dirname(where))
-    env = tuple(os.environ.get(name) for name in ("PROVIDERHUB_PLUGINS", "PROVIDERHUB_DISABLE_PLUGINS"))
     # an install or removal beside a plugin (its SDK, say) changes the folder's time
     places = tuple((folder, _mtime(folder)) for folder in sorted(folders))
-    return (FORMAT, sys.version, env, places, tuple(plugins))
+    return (FORMAT, sys.version, settings, places, tuple(plugins))
 
 
-def path() -> str:
-    """The index file for this interpreter and ``sys.path``."""
+def path(folder: str | None = None) -> str:
+    """The index file for this interpreter and ``sys.path``, in ``folder`` (default: ``cache_dir()``)."""
     import zlib
 
     identity = "\0".join([sys.executable, sys.prefix, *sys.path]).encode("utf-8", "surrogatepass")
-    return os.path.join(cache_dir(), f"index-{zlib.crc32(identity):08x}.marshal")
+    return os.path.join(folder or cache_dir(), f"index-{zlib.crc32(identity):08x}.marshal")
 
 
-def read(expected: tuple[Any, ...]) -> tuple[tuple[PluginInfo, ...], tuple[ProviderInfo, ...]] | None:
-    """The plugins and providers recorded under ``expected``, or ``None`` on a miss or a damaged file."""
+def read(expected: tuple[Any, ...], folder: str | None = None) -> Stored | None:
+    """What was recorded under ``expected``, or ``None`` on a miss or a damaged file."""
     try:
-        with open(path(), "rb") as f:
-            stored_key, plugins, providers = marshal.loads(f.read())
+        with open(path(folder), "rb") as f:
+            stored_key, plugins, providers, configured, notes, applied = marshal.loads(f.read())
         if stored_key != expected:
             return None
-        return tuple(PluginInfo(*p) for p in plugins), tuple(ProviderInfo(*p) for p in providers)
+        return Stored(
+            tuple(PluginInfo(*p) for p in plugins),
+            tuple(ProviderInfo(*p) for p in providers),
+            tuple(ProviderInfo(*p) for p in configured),
+            tuple(str(n) for n in notes),
+            tuple(str(n) for n in applied),
+        )
     except Exception:  # missing, truncated, or from another format: a miss either way
         return None
 
 
-def write(found: tuple[Any, ...], plugins: Sequence[PluginInfo], providers: Sequence[ProviderInfo]) -> None:
-    """Store discovery's result atomically: readers see the old file or the new one, never a mix."""
+def write(found: tuple[Any, ...], stored: Stored, folder: str | None = None) -> None:
+    """Store a result atomically: readers see the old file or the new one, never a mix."""
     import tempfile
 
-    target = path()
-    data = marshal.dumps((found, tuple(map(tuple, plugins)), tuple(map(tuple, providers))))
+    target = path(folder)
+    plugins, providers, configured, notes, applied = stored
+    data = marshal.dumps(
+        (found, tuple(map(tuple, plugins)), tuple(map(tuple, providers)), tuple(map(tuple, configured)), notes, applied)
+    )
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=os.path.dirname(target))
@@ -116,8 +133,16 @@ def write(found: tuple[Any, ...], plugins: Sequence[PluginInfo], providers: Sequ
 class IndexedPlugins:
     """Plugins as the index recorded them; each is imported when one of its providers is first used."""
 
-    def __init__(self, eps: Sequence[EntryPoint], plugins: tuple[PluginInfo, ...], providers: tuple[ProviderInfo, ...]):
+    def __init__(
+        self,
+        eps: Sequence[EntryPoint],
+        plugins: tuple[PluginInfo, ...],
+        providers: tuple[ProviderInfo, ...],
+        *,
+        strict: bool = False,
+    ):
         self.eps = {ep.name: ep for ep in eps}
+        self.strict = strict
         self.plugins = plugins
         self.providers = providers
         self._classes: dict[str, type[BaseProvider]] = {}
@@ -127,7 +152,7 @@ class IndexedPlugins:
         recorded = next(p for p in self.plugins if p.name == plugin)
         mine = sorted(p for p in self.providers if p.plugin == plugin)
         taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
-        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded)
+        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded, strict=self.strict)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}

@@ -174,18 +174,27 @@ class ProviderModelMixin:
 
     @classmethod
     def get_model(cls, model: str | None) -> str:
-        """Map a requested name to a model id this provider serves, or raise ``ModelNotSupportedError``."""
-        if not model:
-            return cls.default_model
+        """Map a requested name to a model id this provider serves, or raise ``ModelNotSupportedError``.
+
+        Every form resolution accepts for this provider works: an exact id, ``<name>/<model>``, the
+        provider's own name, an alias, a unique case-insensitive match, and (with ``any_model``) any id.
+        """
+        from .resolution import model_in
+
+        name = str(getattr(cls, "name", None) or getattr(cls, "__name__", "provider"))
         models = cls.get_models()
-        if model in models:
-            return model
-        target = cls.model_aliases.get(model)
-        if target is not None and target in models:
-            return target
-        name = getattr(cls, "name", None) or getattr(cls, "__name__", "provider")
-        raise ModelNotSupportedError(
-            f"{name} does not serve model {model!r}; its models are: {', '.join(models) or '(none)'}",
-            requested=model,
-            suggestions=models,
+        found = model_in(
+            model or "",
+            provider=name,
+            models=models,
+            aliases=cls.model_aliases,
+            default=cls.default_model,
+            any_model=bool(getattr(cls, "any_model", False)),
         )
+        if found is None:
+            raise ModelNotSupportedError(
+                f"{name} does not serve model {model!r}; its models are: {', '.join(models) or '(none)'}",
+                requested=model,
+                suggestions=models,
+            )
+        return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from .errors import PluginLoadWarning
@@ -29,6 +29,11 @@ class ProviderInfo(NamedTuple):
     url: str | None
     needs_auth: bool
     supports_stream: bool
+    any_model: bool = False
+    """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
+    api_key_env: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """``(option, type name)`` pairs, sorted, e.g. ``("max_tokens", "int")``."""
 
 
 class PluginInfo(NamedTuple):
@@ -46,11 +51,46 @@ class PluginInfo(NamedTuple):
     """The entry-point value, e.g. ``"providerhub_dynaspark"``."""
 
 
+OPTION_TYPES: dict[object, str] = {int: "int", float: "float", str: "str", bool: "bool", list[str]: "list[str]"}
+"""The types an option may be declared with, and their names in records and listings."""
+
+
+def provider_name(cls: type[BaseProvider]) -> str:
+    """A provider's ``name``, checked: it is used as a prefix (``name/model``) and in comma lists."""
+    name = cls.name
+    if not isinstance(name, str) or not name or name != name.strip() or any(c in name for c in "/,"):
+        raise ValueError(
+            f"provider class {cls.__name__}: name must be a non-empty string without '/', ',' "
+            f"or surrounding spaces, not {name!r}"
+        )
+    return name
+
+
+def _options(cls: type[BaseProvider], name: str) -> tuple[tuple[str, str], ...]:
+    declared = cls.options
+    if not isinstance(declared, Mapping):
+        raise ValueError(f"provider {name}: options must be a mapping of option name to type, not {declared!r}")
+    options = []
+    for option, kind in declared.items():
+        if not isinstance(option, str) or not option.isidentifier():
+            raise ValueError(f"provider {name}: option name {option!r} is not an identifier")
+        type_name = OPTION_TYPES.get(kind)
+        if type_name is None:
+            kinds = ", ".join(OPTION_TYPES.values())
+            raise ValueError(f"provider {name}: option {option!r} has type {kind!r}; the types are: {kinds}")
+        options.append((option, type_name))
+    return tuple(sorted(options))
+
+
 def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
     """Validate a provider class and return its record, or raise ``ValueError`` saying what is wrong."""
     name = getattr(cls, "__name__", repr(cls))
     if not (isinstance(cls, type) and issubclass(cls, BaseProvider)):
         raise ValueError(f"{name!r} is not a providerhub.BaseProvider subclass")
+    name = provider_name(cls)
+    api_key_env = cls.api_key_env
+    if api_key_env is not None and (not isinstance(api_key_env, str) or not api_key_env.strip()):
+        raise ValueError(f"provider {name}: api_key_env must be a variable name or None, not {api_key_env!r}")
     abstract = getattr(cls, "__abstractmethods__", ())
     if abstract:
         missing = ", ".join(sorted(abstract))
@@ -95,6 +135,9 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
         url=cls.url,
         needs_auth=bool(cls.needs_auth),
         supports_stream=bool(cls.supports_stream),
+        any_model=bool(cls.any_model),
+        api_key_env=api_key_env,
+        options=_options(cls, name),
     )
 
 
@@ -115,6 +158,8 @@ class Registry:
         loader: Loader,
         *,
         from_index: bool = False,
+        prefer: Sequence[str] = (),
+        default_model: str | None = None,
     ):
         records = sorted(providers, key=lambda p: (p.name.lower(), p.name))
         model_ids = {model for record in records for model in record.models}
@@ -143,6 +188,10 @@ class Registry:
             for alias, target in record.aliases:
                 self.by_alias.setdefault(alias, []).append((record, target))
                 self.by_folded.setdefault(alias.casefold(), set()).add(alias)
+        self.prefer: tuple[str, ...] = tuple(name.lower() for name in prefer)
+        """Provider names (lower case) to put first when several serve a model, in this order."""
+        self.default_model = default_model
+        """The name resolved when none is given; ``None``: the preferred provider's default model."""
         self.from_index = from_index
         """Whether the plugin part came from the model index (so a failure is worth a full discovery)."""
         self._loader = loader
