@@ -29,10 +29,11 @@ class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
     models = {models!r}
     vision_models = {vision!r}
     model_aliases = {aliases!r}
+{extra}
 
     @classmethod
     async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):
-        yield f"{{cls.__name__}}:{{model}}"
+        yield f"{{cls.name}}:{{cls.get_model(model)}}"
 
 
 @hookimpl
@@ -50,9 +51,12 @@ def provider_source(
     vision: list[str] | None = None,
     priority: int = 0,
     working: bool = True,
+    **declarations: object,
 ) -> str:
-    """A plugin module registering one provider class with these declarations."""
+    """A plugin module registering one provider class with these declarations (and any other
+    class attributes given as keywords, e.g. ``name="Other"``, ``any_model=True``)."""
     return PROVIDER_TEMPLATE.format(
+        extra="".join(f"    {key} = {value!r}\n" for key, value in declarations.items()),
         cls=cls,
         models=list(models),
         default=models[0] if default is None else default,

@@ -45,7 +45,7 @@ async def answer(
     messages = validate_messages(messages)
     found = resolve(model, media=media)
     provider, model_id = found.provider, found.model
-    name = getattr(provider, "name", provider.__name__)
+    name = provider.name
     kwargs: dict[str, Any] = dict(options)
     if media:
         kwargs["media"] = media

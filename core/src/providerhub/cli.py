@@ -5,7 +5,8 @@ providerhub`` stays free of it. It uses the standard library alone.
 
 ``--json`` output is stable: the keys of each command's objects are listed in ``JSON_KEYS``
 (also shown by ``providerhub --help``). Exit codes: 0 success, 1 unexpected error, 2 usage or
-bad input, 3 model or provider not found, 4 provider or network failure, 130 interrupted.
+bad input (a configuration file that is not valid TOML too), 3 model or provider not found,
+4 provider or network failure, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
+    ConfigError,
     MediaError,
     MessagesError,
     ModelNotFoundError,
@@ -54,8 +56,9 @@ EPILOG = f"""\
 
 exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
 4 provider or network failure, 130 interrupted.
-environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
-PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug)."""
+environment: PROVIDERHUB_CONFIG (the configuration file), PROVIDERHUB_PLUGINS,
+PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER, PROVIDERHUB_DEFAULT_MODEL,
+PROVIDERHUB_DEBUG=1 (tracebacks, like --debug)."""
 
 
 class UsageError(ProviderHubError):
@@ -322,7 +325,7 @@ def _cmd_resolve(ctx: _Context) -> int:
     if ctx.args.json:
         summary = {
             "requested": found.requested,
-            "provider": found.provider.__name__,
+            "provider": found.provider.name,
             "model": found.model,
             "plugin": found.plugin,
             "match": found.match,
@@ -332,7 +335,7 @@ def _cmd_resolve(ctx: _Context) -> int:
         return EXIT_OK
     lines = [
         ("requested", found.requested),
-        ("provider", found.provider.__name__),
+        ("provider", found.provider.name),
         ("model", found.model),
         ("plugin", found.plugin or "(registered in code)"),
         ("match", found.match),
@@ -424,7 +427,7 @@ async def _answer(
     create: Callable[..., providerhub.AsyncResult] | None = getattr(provider, "create_async_generator", None)
     if create is None:
         raise providerhub.ProviderNotWorkingError(
-            f"provider {provider.__name__} cannot stream (no create_async_generator)"
+            f"provider {provider.name} cannot stream (no create_async_generator)"
         )
     stream.start()
     answer = create(model, messages, **kwargs)
@@ -475,7 +478,7 @@ def _isatty(stream: TextIO) -> bool:
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
-    if isinstance(exc, (UsageError, MediaError, MessagesError)):
+    if isinstance(exc, (UsageError, MediaError, MessagesError, ConfigError)):
         return EXIT_USAGE
     if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
         return EXIT_NOT_FOUND
