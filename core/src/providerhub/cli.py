@@ -426,9 +426,7 @@ async def _answer(
     """Stream one answer; the generator is closed however this ends (error, Ctrl-C, cancellation)."""
     create: Callable[..., providerhub.AsyncResult] | None = getattr(provider, "create_async_generator", None)
     if create is None:
-        raise providerhub.ProviderNotWorkingError(
-            f"provider {provider.name} cannot stream (no create_async_generator)"
-        )
+        raise providerhub.ProviderNotWorkingError(f"provider {provider.name} cannot stream (no create_async_generator)")
     stream.start()
     answer = create(model, messages, **kwargs)
     try:
