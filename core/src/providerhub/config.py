@@ -63,7 +63,7 @@ def load(path: str | os.PathLike[str]) -> Config:
     A file that cannot be read or is not valid TOML is a ``ConfigError``; a part of it that is
     wrong (an unknown key, a value of the wrong type) is left out with a ``ConfigWarning``.
     """
-    path = os.fspath(path)
+    path = os.path.expanduser(os.fspath(path))
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)

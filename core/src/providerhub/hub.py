@@ -71,8 +71,10 @@ class Hub:
         self.config: Config = loaded
         self.plugins: tuple[str, ...] | None = _names(plugins) if plugins is not None else loaded.plugins
         """Plugins to load (entry-point or distribution names); ``None``: all installed."""
-        self.disable_plugins: tuple[str, ...] = _names(disable_plugins) or loaded.disable_plugins or ()
-        self.prefer: tuple[str, ...] = _names(prefer) or loaded.prefer or ()
+        self.disable_plugins: tuple[str, ...] = (
+            _names(disable_plugins) if disable_plugins is not None else loaded.disable_plugins
+        ) or ()
+        self.prefer: tuple[str, ...] = (_names(prefer) if prefer is not None else loaded.prefer) or ()
         self.default_model: str | None = default_model or loaded.default_model
         self.cache_dir: str = os.fspath(cache_dir) if cache_dir is not None else index.cache_dir()
         self.use_index = use_index
