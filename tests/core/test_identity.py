@@ -145,3 +145,33 @@ def test_not_working_error_names_providers(plugin_site: PluginSite) -> None:
     plugin_site.add("down", provider_source("Impl", ["d-1"], working=False, name="Down"))
     with pytest.raises(ProviderNotWorkingError, match="served only by providers marked not working: Down"):
         providerhub.resolve("d-1")
+
+
+def test_declarations_are_plain_data_in_records_and_in_the_index(plugin_site: PluginSite) -> None:
+    source = provider_source("Impl", ["o-1"], name="Opt", api_key_env="OPT_KEY", any_model=True)
+    source = source.replace(
+        "    any_model", "    options = {'temperature': float, 'stop': list[str], 'n': int}\n    any_model"
+    )
+    plugin_site.add("opt", source)
+    (record,) = providerhub.list_providers()
+    expected = ("Opt", True, "OPT_KEY", (("n", "int"), ("stop", "list[str]"), ("temperature", "float")))
+    assert (record.name, record.any_model, record.api_key_env, record.options) == expected
+    providerhub.hub._default = None
+    assert providerhub.list_providers() == [record]
+    assert providerhub.hub.registry().from_index
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("options = {'temperature': complex}", "option 'temperature' has type"),
+        ("options = {'not an identifier': int}", "option name 'not an identifier' is not an identifier"),
+        ("options = [('n', int)]", "options must be a mapping"),
+        ("api_key_env = ''", "api_key_env must be a variable name or None"),
+    ],
+)
+def test_bad_declarations_leave_out_only_that_provider(plugin_site: PluginSite, line: str, error: str) -> None:
+    plugin_site.add("bad", provider_source("Bad", ["b-1"]).replace("    working", f"    {line}\n    working"))
+    plugin_site.add("good", provider_source("Good", ["g-1"]))
+    with pytest.warns(PluginLoadWarning, match=error):
+        assert [p.name for p in providerhub.list_providers()] == ["Good"]

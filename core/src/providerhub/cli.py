@@ -44,8 +44,9 @@ JSON_KEYS = """\
   plugins    a list of {name, distribution, version, value, providers, error};
              providers is a list of provider names, error a string or null
   providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
-             priority, default_model, default_vision_model, models, vision_models, aliases};
-             models and vision_models are lists of ids, aliases maps alias to model id
+             priority, default_model, default_vision_model, models, vision_models, aliases,
+             any_model, api_key_env, options}; models and vision_models are lists of ids,
+             aliases maps alias to model id, options maps option name to type name
   models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
@@ -273,6 +274,9 @@ def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
         "models": list(p.models),
         "vision_models": list(p.vision_models),
         "aliases": dict(p.aliases),
+        "any_model": p.any_model,
+        "api_key_env": p.api_key_env,
+        "options": dict(p.options),
     }
 
 
