@@ -175,11 +175,23 @@ for _ in range(15):
 
 
 @pytest.mark.parametrize(
-    "name", ["m-1", "shared", "SHARED", "alias-a", "b", "B/shared", "a/", "nothing", "", "vision-only"]
+    "name",
+    [
+        *("m-1", "shared", "SHARED", "alias-a", "b", "B/shared", "a/", "nothing", "", "vision-only"),
+        *("derived", "Derived/m-1", "derived/anything", "d-1", "C/shared", "open/x"),
+    ],
 )
 def test_same_answers_with_index_on_and_off(
-    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, name: str
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
 ) -> None:
+    config = tmp_path / "providerhub.toml"
+    config.write_text(
+        '[providers.Derived]\nfrom = "A"\nmodels = ["m-1", "d-1"]\npriority = 5\nany_model = true\n'
+        "[providers.C]\nworking = true\n"
+        '[providers.Open]\nfrom = "C"\nany_model = true\n'
+        '[providers.Bad]\nfrom = "Nowhere"\n'
+    )
+    monkeypatch.setenv("PROVIDERHUB_CONFIG", str(config))
     plugin_site.add("a", provider_source("A", ["m-1", "shared"], aliases={"alias-a": "shared"}, vision=["shared"]))
     plugin_site.add("b", provider_source("B", ["shared", "vision-only"], priority=2, vision=["vision-only"]))
     plugin_site.add("c", provider_source("C", ["shared"], working=False, priority=9))
@@ -194,6 +206,7 @@ def test_same_answers_with_index_on_and_off(
             except providerhub.ProviderHubError as exc:
                 out.append(str(exc))
         out.append([tuple(p) for p in providerhub.list_plugins()])
+        out.append(providerhub.list_providers())
         out.append(providerhub.list_models())
         return out
 
