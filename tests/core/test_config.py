@@ -168,6 +168,16 @@ def test_unknown_and_ill_typed_top_level_keys_warn_and_are_left_out(tmp_path: Pa
     assert (config.prefer, config.default_model) == (None, "ok")
 
 
+def test_options_are_declared_by_type_name_in_the_file(echo: PluginSite, config_file: Path) -> None:
+    write(config_file, '[providers.Tuned]\nfrom = "Echo"\noptions = { temperature = "float", stop = "list[str]" }\n')
+    tuned = {p.name: p for p in providerhub.list_providers()}["Tuned"]
+    assert tuned.options == (("stop", "list[str]"), ("temperature", "float"))
+    assert providerhub.get_provider("tuned").options == {"temperature": float, "stop": list[str]}
+    write(config_file, '[providers.Tuned]\nfrom = "Echo"\noptions = { temperature = "double" }\n')
+    with pytest.warns(ConfigWarning, match=r"\[providers\.Tuned\]: .*option 'temperature' has type 'double'"):
+        providerhub.reload()
+
+
 def test_derived_and_adjusted_providers_from_the_file(echo: PluginSite, config_file: Path) -> None:
     write(
         config_file,

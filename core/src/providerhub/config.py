@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, ConfigWarning
+from .registry import OPTION_TYPES
 
 FILENAME = "providerhub.toml"
 MAX_BYTES = 1 << 20
@@ -134,6 +135,12 @@ def parse(data: Mapping[str, Any], path: str | None = None) -> Config:
             warn(where, f"'from' must name an installed provider, not {base!r}; the provider is left out")
             continue
         settings = {k: v for k, v in table.items() if k != "from"}
+        if isinstance(settings.get("options"), Mapping):
+            # types by name ("float", "list[str]"); a name that is not one is left for validation to name
+            types = {name: kind for kind, name in OPTION_TYPES.items()}
+            settings["options"] = {
+                k: types.get(v, v) if isinstance(v, str) else v for k, v in settings["options"].items()
+            }
         tables.append(ProviderTable(name, base.strip() if base else None, settings))
     return config._replace(providers=tuple(tables), **values)
 
