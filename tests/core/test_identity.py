@@ -82,8 +82,17 @@ def test_name_clash_drops_only_the_later_provider(plugin_site: PluginSite) -> No
         providerhub.resolve("s-1")
 
 
-@pytest.mark.parametrize("bad", ["", "a/b", "a,b", " padded", 3])
-def test_a_name_that_cannot_be_a_prefix_is_refused(bad: object) -> None:
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ("", "a provider class has an empty name"),
+        ("a/b", r"provider name 'a/b' contains '/' or ','"),
+        ("a,b", r"provider name 'a,b' contains '/' or ','"),
+        (" padded", "provider name ' padded' contains whitespace"),
+        (3, "provider class Odd: name must be a string, not int 3"),
+    ],
+)
+def test_a_name_that_cannot_be_a_prefix_is_refused(bad: object, error: str) -> None:
     class Odd(providerhub.AsyncGeneratorProvider):
         default_model = "m"
 
@@ -92,7 +101,7 @@ def test_a_name_that_cannot_be_a_prefix_is_refused(bad: object) -> None:
             yield ""
 
     Odd.name = bad  # type: ignore[assignment]
-    with pytest.raises(ValueError, match="name must be a non-empty string without '/'"):
+    with pytest.raises(ValueError, match=error):
         providerhub.register_provider(Odd)
 
 
@@ -148,11 +157,10 @@ def test_not_working_error_names_providers(plugin_site: PluginSite) -> None:
 
 
 def test_declarations_are_plain_data_in_records_and_in_the_index(plugin_site: PluginSite) -> None:
-    source = provider_source("Impl", ["o-1"], name="Opt", api_key_env="OPT_KEY", any_model=True)
-    source = source.replace(
-        "    any_model", "    options = {'temperature': float, 'stop': list[str], 'n': int}\n    any_model"
+    body = "options = {'temperature': float, 'stop': list[str], 'n': int}"
+    plugin_site.add(
+        "opt", provider_source("Impl", ["o-1"], body=body, name="Opt", api_key_env="OPT_KEY", any_model=True)
     )
-    plugin_site.add("opt", source)
     (record,) = providerhub.list_providers()
     expected = ("Opt", True, "OPT_KEY", (("n", "int"), ("stop", "list[str]"), ("temperature", "float")))
     assert (record.name, record.any_model, record.api_key_env, record.options) == expected
@@ -171,7 +179,7 @@ def test_declarations_are_plain_data_in_records_and_in_the_index(plugin_site: Pl
     ],
 )
 def test_bad_declarations_leave_out_only_that_provider(plugin_site: PluginSite, line: str, error: str) -> None:
-    plugin_site.add("bad", provider_source("Bad", ["b-1"]).replace("    working", f"    {line}\n    working"))
+    plugin_site.add("bad", provider_source("Bad", ["b-1"], body=line))
     plugin_site.add("good", provider_source("Good", ["g-1"]))
     with pytest.warns(PluginLoadWarning, match=error):
         assert [p.name for p in providerhub.list_providers()] == ["Good"]

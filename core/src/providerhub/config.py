@@ -154,8 +154,6 @@ def env_list(value: str | None) -> tuple[str, ...] | None:
 
 def hub_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The ``Hub`` arguments the environment gives; variables left unset leave the file's value in place."""
-    from . import index
-
     settings: dict[str, Any] = {"config": load(default_path(environ))}
     for name, key in (("PROVIDERHUB_PLUGINS", "plugins"), ("PROVIDERHUB_DISABLE_PLUGINS", "disable_plugins")):
         value = env_list(environ.get(name))
@@ -167,7 +165,6 @@ def hub_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     default_model = environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip()
     if default_model:
         settings["default_model"] = default_model
-    settings["cache_dir"] = environ.get("PROVIDERHUB_CACHE_DIR") or index.cache_dir()
     settings["use_index"] = environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in _TRUE
     settings["strict"] = environ.get("PROVIDERHUB_STRICT_PLUGINS", "").strip().lower() in _TRUE
     return settings

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from . import discovery, index
 from .config import Config, ProviderTable, canonical, hub_settings, load
-from .errors import ConfigWarning, PluginLoadWarning
+from .errors import ConfigWarning, PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
@@ -76,7 +76,9 @@ class Hub:
         ) or ()
         self.prefer: tuple[str, ...] = (_names(prefer) if prefer is not None else loaded.prefer) or ()
         self.default_model: str | None = default_model or loaded.default_model
-        self.cache_dir: str = os.fspath(cache_dir) if cache_dir is not None else index.cache_dir()
+        self._default_source = "default_model" if default_model else f"{loaded.where('')}: default_model"
+        self.cache_dir: str | None = os.fspath(cache_dir) if cache_dir is not None else None
+        """Where the model index lives; ``None``: the default cache directory (``PROVIDERHUB_CACHE_DIR`` included)."""
         self.use_index = use_index
         self.strict = strict
         self._lock = threading.RLock()
@@ -94,8 +96,11 @@ class Hub:
 
     def _discover(self, use_index: bool) -> _Plugins:
         eps = discovery.entry_points(self.plugins, self.disable_plugins, strict=self.strict)
-        if use_index and self.use_index:
-            stored = index.read(index.key(eps, self._index_settings()), self.cache_dir)
+        where = (
+            index.locate(self.cache_dir, self._index_settings()) if self.use_index else None
+        )  # before any plugin runs
+        if use_index and where is not None:
+            stored = index.read(where, index.key(eps, where))
             if stored is not None:
                 indexed = index.IndexedPlugins(eps, stored.plugins, stored.providers, strict=self.strict)
                 try:
@@ -110,10 +115,10 @@ class Hub:
                     return _Plugins(indexed.plugins, stored.configured, loader.verified, True)
         found = discovery.discover(eps, strict=self.strict)
         configured, notes, classes, applied = _configure(self.config, found.providers, found.classes)
-        if self.use_index:
-            # Keyed after the imports: writing their bytecode may touch a plugin folder's time stamp.
+        if where is not None:
+            # Time stamps read after the imports: writing their bytecode may touch a plugin folder's.
             stored = index.Stored(found.plugins, found.providers, configured, notes, applied)
-            index.write(index.key(eps, self._index_settings()), stored, self.cache_dir)
+            index.write(where, index.key(eps, where), stored)
         return _Plugins(found.plugins, configured, lambda record: classes[record.name], False)
 
     def _assemble(self, plugins: _Plugins) -> Registry:
@@ -143,12 +148,16 @@ class Hub:
             from_index=plugins.from_index,
             prefer=self.prefer,
             default_model=self.default_model,
+            default_source=self._default_source,
         )
 
     def registry(self) -> Registry:
         """The current snapshot, discovering plugins on first use (thread-safe)."""
         current = self._registry
         if current is None:
+            plugin = discovery.importing_plugin()
+            if plugin is not None:  # discovery is waiting for this very import: fail now, not at the time bound
+                raise PluginLoadError(f"plugin {plugin!r} uses the registry while it is being imported", plugin=plugin)
             with self._lock:
                 if self._registry is None:
                     self._plugins = self._discover(use_index=True)
@@ -227,11 +236,16 @@ class Hub:
     def list_models(self) -> list[ModelInfo]:
         """Every (model, provider) pair, by model id then preference order."""
         reg = self.registry()
+        aliases: dict[tuple[str, str], list[str]] = {}  # built once: linear in models and aliases
+        for record in reg.providers:
+            for alias, target in record.aliases:
+                aliases.setdefault((record.name, target), []).append(alias)
+        vision = {(record.name, model) for record in reg.providers for model in record.vision_models}
         rows = []
         for model_id in sorted(reg.by_model):
             for record in preference(reg.by_model[model_id], reg.prefer):
-                aliases = tuple(alias for alias, target in record.aliases if target == model_id)
-                rows.append(ModelInfo(model_id, record.name, record.plugin, aliases, model_id in record.vision_models))
+                key = (record.name, model_id)
+                rows.append(ModelInfo(model_id, record.name, record.plugin, tuple(aliases.get(key, ())), key in vision))
         return rows
 
     # -- calls ------------------------------------------------------------------------------------
@@ -356,8 +370,16 @@ def default_hub() -> Hub:
     if hub is None:
         with _default_lock:
             if _default is None:
-                _default = Hub(**hub_settings())
+                _default = _from_environment()
             hub = _default
+    return hub
+
+
+def _from_environment() -> Hub:
+    settings = hub_settings()
+    hub = Hub(**settings)
+    if "default_model" in settings:
+        hub._default_source = "PROVIDERHUB_DEFAULT_MODEL"
     return hub
 
 
@@ -374,7 +396,7 @@ def reload() -> None:
     global _default
     with _default_lock:
         old = _default
-        hub = Hub(**hub_settings())
+        hub = _from_environment()
         if old is not None:
             hub._code = dict(old._code)
         hub.reload()
