@@ -123,3 +123,10 @@ def test_hubs_with_their_own_cache_folders(three: PluginSite, tmp_path: Path) ->
     assert warm.resolve("a-1").provider.name == "Alpha"
     assert warm.registry().from_index
     assert not Hub(cache_dir=folder, use_index=False).registry().from_index
+
+
+def test_a_relative_cache_dir_is_refused_with_a_warning(three: PluginSite) -> None:
+    mine = Hub(cache_dir="relative-index-folder", plugins=["alpha"])
+    with pytest.warns(providerhub.PluginLoadWarning, match="cache_dir 'relative-index-folder' is not an absolute path"):
+        assert mine.get_provider("a-1").name == "Alpha"
+    assert not mine.registry().from_index
