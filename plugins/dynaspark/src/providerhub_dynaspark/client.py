@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from providerhub import (
-    MediaError,
     ProviderConnectionError,
+    ProviderError,
     ProviderHubError,
     ProviderTimeoutError,
     ResponseError,
@@ -70,7 +70,8 @@ def _one_image(media: MediaListType | MediaType | None) -> Image | None:
     if not items:
         return None
     if len(items) > 1:
-        raise MediaError(f"{_NAME} takes one image per request; got {len(items)}")
+        # The request is valid, this service just cannot take it: another provider may.
+        raise ProviderError(f"{_NAME} takes one image per request; got {len(items)}", provider=_NAME, retryable=False)
     item = items[0]
     source, filename = item if isinstance(item, tuple) else (item, None)
     return to_image(source, filename)
