@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import base64
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +80,21 @@ async def test_proxy_and_timeout_go_through_and_a_bad_timeout_is_an_options_erro
     with pytest.raises(OptionsError, match="provider Dynaspark takes no option 'temperature'"):
         await answer("gemini-flash", [{"role": "user", "content": "hi"}], temperature=0.1)
     assert len(dynaspark_server.requests) == 1
+
+
+def test_the_readme_example_of_the_call_api_runs(threaded_server: Standin) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Calling a model\n", 1)[1]
+    found = re.search(r"^```python\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    assert found is not None, "no python example under 'Calling a model'"
+    env = {**os.environ, "DYNASPARK_API_ENDPOINT": threaded_server.url}
+    env.pop("PYTHONWARNINGS", None)
+    out = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", found.group(1)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (out.stderr, out.returncode, out.stdout) == ("", 0, "echo[gemini-2.0-flash]: Name a colour.\n")
+    assert [r.ai_model for r in threaded_server.requests] == ["gemini-2.0-flash"]

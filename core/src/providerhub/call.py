@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from .errors import (
@@ -25,6 +25,7 @@ from .media import describe, to_image
 from .messages import content_text, validate_messages
 from .options import convert_options
 from .providers import BaseProvider
+from .resolution import Resolution
 from .types import Chunk, MediaListType, Message, Messages
 
 _EVENTS = (Usage, FinishReason)
@@ -217,16 +218,47 @@ async def call_provider(
 
 # -- by model name ------------------------------------------------------------------------------
 
+Resolver = Callable[..., Resolution]
+"""``resolve(model, *, media=None) -> Resolution``, as ``providerhub.resolve`` and a hub's ``resolve`` are."""
 
-async def stream(
+
+async def stream_with(
+    resolve: Resolver,
+    model: str | None,
+    messages: Messages,
+    *,
+    media: MediaListType | None = None,
+    timeout: float | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> AsyncGenerator[Chunk, None]:
+    """``stream`` with the given ``resolve``: prepare the request, resolve, call the first candidate.
+
+    Preparing (images are read) and resolving (plugins may be discovered and imported on first
+    use) run in a worker thread, so the event loop is not held up by either.
+    """
+
+    def ready() -> tuple[Messages, MediaListType | None, Resolution]:
+        prepared, images = prepare(messages, media)
+        return prepared, images, resolve(model, media=images)
+
+    messages, media, found = await asyncio.to_thread(ready)
+    answer = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
+    try:
+        async for chunk in answer:
+            yield chunk
+    finally:
+        await answer.aclose()
+
+
+def stream(
     model: str | None,
     messages: Messages,
     *,
     media: MediaListType | None = None,
     timeout: float | None = None,
     **options: Any,
-) -> AsyncIterator[Chunk]:
-    """Answer ``messages`` with the provider that serves ``model``: text chunks and events as they arrive.
+) -> AsyncGenerator[Chunk, None]:
+    """Answer ``messages`` with the provider that serves ``model``: an async generator of text and events.
 
     ``options`` are checked against what that provider declares; ``proxy`` and ``api_key`` are
     taken by every provider. Errors are ``RequestError``s (the request is wrong) or
@@ -234,14 +266,7 @@ async def stream(
     """
     from .hub import resolve
 
-    messages, media = prepare(messages, media)
-    found = resolve(model, media=media)
-    answer = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
-    try:
-        async for chunk in answer:
-            yield chunk
-    finally:
-        await answer.aclose()
+    return stream_with(resolve, model, messages, media=media, timeout=timeout, options=options)
 
 
 def complete(
