@@ -302,6 +302,18 @@ async def test_a_provider_with_neither_calling_style_is_a_provider_error() -> No
         await collect(call_provider(Hollow, "h-1", HI))
 
 
+async def test_a_create_async_generator_that_is_a_coroutine_is_a_provider_error() -> None:
+    class Awaitable(Scripted):
+        @classmethod
+        async def create_async_generator(  # type: ignore[override]
+            cls, model: str, messages: Any, proxy: str | None = None, media: Any = None, **kwargs: Any
+        ) -> str:
+            return "not streamed"
+
+    with pytest.raises(ProviderError, match="create_async_generator returned coroutine, not an async iterator"):
+        await collect(call_provider(Awaitable, "scripted-1", HI))
+
+
 # -- closing ------------------------------------------------------------------------------------
 
 

@@ -125,6 +125,9 @@ def _open(provider: type[BaseProvider], model: str, messages: Messages, kwargs: 
     if create is not None:
         answer = create(model, messages, **kwargs)
         if not hasattr(answer, "__anext__"):
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()  # a coroutine never awaited would warn about it
             raise ProviderError(
                 f"provider {provider.name}: create_async_generator returned {type(answer).__name__}, "
                 "not an async iterator",
