@@ -1,7 +1,8 @@
 """The call API: check a request, call a provider in whichever style it has, give back typed chunks and errors.
 
-``stream`` is ``prepare`` + resolution + ``call_provider`` on the first candidate; a hub or a
-router does the same steps with its own resolution, calling ``call_provider`` once per attempt.
+``answer`` is ``prepare`` + a given ``resolve`` + ``call_provider`` on the first candidate;
+``stream`` is ``answer`` with the process's resolution, a hub passes its own ``resolve``, and a
+router calls ``prepare`` once and ``call_provider`` once per attempt.
 """
 
 from __future__ import annotations
@@ -123,17 +124,17 @@ def _open(provider: type[BaseProvider], model: str, messages: Messages, kwargs: 
     """The provider's answer as an async iterator, whichever style it implements."""
     create = getattr(provider, "create_async_generator", None)
     if create is not None:
-        answer = create(model, messages, **kwargs)
-        if not hasattr(answer, "__anext__"):
-            close = getattr(answer, "close", None)
+        result = create(model, messages, **kwargs)
+        if not hasattr(result, "__anext__"):
+            close = getattr(result, "close", None)
             if close is not None:
                 close()  # a coroutine never awaited would warn about it
             raise ProviderError(
-                f"provider {provider.name}: create_async_generator returned {type(answer).__name__}, "
+                f"provider {provider.name}: create_async_generator returned {type(result).__name__}, "
                 "not an async iterator",
                 retryable=False,
             )
-        return answer  # type: ignore[no-any-return]
+        return result  # type: ignore[no-any-return]
     if not any("create_completion" in vars(klass) for klass in provider.__mro__ if klass is not BaseProvider):
         raise ProviderError(
             f"provider {provider.name} implements neither create_async_generator nor create_completion",
@@ -177,7 +178,7 @@ async def call_provider(
     """
     name = provider.name
     partial = False
-    answer: AsyncIterator[Any] | None = None
+    chunks: AsyncIterator[Any] | None = None
     try:
         try:
             kwargs = convert_options(provider, options)
@@ -190,8 +191,8 @@ async def call_provider(
             limit = _check_timeout(timeout)
             if limit is not None:
                 kwargs["timeout"] = limit
-            answer = _open(provider, model, messages, kwargs)
-            async for chunk in answer:
+            chunks = _open(provider, model, messages, kwargs)
+            async for chunk in chunks:
                 if isinstance(chunk, str):
                     if not chunk:
                         continue
@@ -203,7 +204,7 @@ async def call_provider(
                     )
                 yield chunk
         finally:
-            aclose = getattr(answer, "aclose", None)
+            aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
                 await aclose()
     except ProviderError as exc:
@@ -225,7 +226,7 @@ Resolver = Callable[..., Resolution]
 """``resolve(model, *, media=None) -> Resolution``, as ``providerhub.resolve`` and a hub's ``resolve`` are."""
 
 
-async def stream_with(
+async def answer(
     resolve: Resolver,
     model: str | None,
     messages: Messages,
@@ -245,12 +246,12 @@ async def stream_with(
         return prepared, images, resolve(model, media=images)
 
     messages, media, found = await asyncio.to_thread(ready)
-    answer = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
+    chunks = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
     try:
-        async for chunk in answer:
+        async for chunk in chunks:
             yield chunk
     finally:
-        await answer.aclose()
+        await chunks.aclose()
 
 
 def stream(
@@ -269,7 +270,7 @@ def stream(
     """
     from .hub import resolve
 
-    return stream_with(resolve, model, messages, media=media, timeout=timeout, options=options)
+    return answer(resolve, model, messages, media=media, timeout=timeout, options=options)
 
 
 def complete(
