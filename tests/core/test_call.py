@@ -379,7 +379,11 @@ async def test_closing_a_sync_only_answer_early_closes_it_in_its_thread(samples:
 async def test_cancelling_a_blocked_sync_provider_closes_it_once_it_returns(samples: ModuleType) -> None:
     samples.GATE.clear()
     task = asyncio.create_task(collect(providerhub.stream("plain-gate", HI)))
-    await asyncio.sleep(0.05)
+    for _ in range(500):
+        if samples.STARTED.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert samples.STARTED.is_set()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

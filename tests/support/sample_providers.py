@@ -14,6 +14,8 @@ from providerhub import AsyncGeneratorProvider, BaseProvider, FinishReason, Prov
 
 GATE = threading.Event()
 """plain-gate waits for this before its first chunk (at most two seconds)."""
+STARTED = threading.Event()
+"""Set when a Plain answer starts."""
 CLOSED = []
 """The name of the thread each Plain answer ended on, however it ended."""
 
@@ -30,6 +32,7 @@ class Plain(BaseProvider, ProviderModelMixin):
 
     @classmethod
     def create_completion(cls, model, messages, **kwargs):
+        STARTED.set()
         try:
             if model == "plain-gate" and not GATE.wait(2):
                 yield "the gate was never opened "
