@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from providerhub import MediaError, MessagesError
 from providerhub.call import prepare
@@ -123,3 +125,37 @@ def test_bad_media_is_refused_early(media: Any, message: str) -> None:
 def test_bad_messages_are_messages_errors(messages: Any) -> None:
     with pytest.raises(MessagesError):
         prepare(messages)
+
+
+IMAGES = [PNG, JPEG, b"GIF89a" + bytes(8)]
+PART = st.one_of(
+    st.text(alphabet="abc ", max_size=5).map(lambda t: ("text", t)),
+    st.sampled_from(range(len(IMAGES))).map(lambda i: ("image", i)),
+)
+
+
+@given(st.lists(st.lists(PART, min_size=1, max_size=4), min_size=1, max_size=4), st.booleans())
+def test_images_keep_their_order_and_texts_their_words(
+    conversation: list[list[tuple[str, Any]]], given_media: bool
+) -> None:
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": value} if kind == "text" else image_part(data_uri(IMAGES[value]))
+                for kind, value in parts
+            ],
+        }
+        for parts in conversation
+    ]
+    prepared, media = prepare(messages, [(PNG, "given.png")] if given_media else None)
+    expected_images = [IMAGES[value] for parts in conversation for kind, value in parts if kind == "image"]
+    if given_media:
+        expected_images.insert(0, PNG)
+    assert [data for data, _ in media or []] == expected_images
+    assert [m["content"] for m in prepared] == [
+        "\n".join(value for kind, value in parts if kind == "text")
+        if any(kind == "image" for kind, _ in parts)
+        else [{"type": "text", "text": value} for _, value in parts]
+        for parts in conversation
+    ]
