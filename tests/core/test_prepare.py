@@ -109,9 +109,9 @@ def test_a_part_that_is_neither_text_nor_image_is_named_at_its_own_index() -> No
 @pytest.mark.parametrize(
     ("media", "message"),
     [
-        ({"image": PNG}, "media must be a list of \\(image, filename\\) pairs, not dict"),
-        ([(PNG, "a.png", "extra")], r"media\[0\] must be an \(image, filename or None\) pair"),
-        ([(PNG, 5)], r"media\[0\] must be an \(image, filename or None\) pair"),
+        ({"image": PNG}, "unsupported media dict input"),
+        ([(PNG, "a.png", "extra")], r"media\[0\] must be a \(source, filename\) pair, not a 3-tuple"),
+        ([(PNG, 5)], r"media\[0\]: the file name must be a string, not int"),
         ([b"not an image"], "is not a png, jpeg, gif or webp image"),
         (["/nonexistent/dir/x.png"], "cannot read file '/nonexistent/dir/x.png'"),
     ],

@@ -75,7 +75,7 @@ async def test_proxy_and_timeout_go_through_and_a_bad_timeout_is_an_options_erro
     assert await answer("gemini-flash", [{"role": "user", "content": "hi"}], timeout=5, proxy=None) == [
         "echo[gemini-1.5-flash]: hi"
     ]
-    with pytest.raises(OptionsError, match="timeout must be a positive number of seconds"):
+    with pytest.raises(OptionsError, match="timeout must be a finite, positive number of seconds"):
         await answer("gemini-flash", [{"role": "user", "content": "hi"}], timeout=-1)
     with pytest.raises(OptionsError, match="provider Dynaspark takes no option 'temperature'"):
         await answer("gemini-flash", [{"role": "user", "content": "hi"}], temperature=0.1)

@@ -8,21 +8,20 @@ router calls ``prepare`` once and ``call_provider`` once per attempt.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from .errors import (
     MediaError,
     MessagesError,
-    OptionsError,
     ProviderConnectionError,
     ProviderError,
     ProviderHubError,
     ProviderTimeoutError,
 )
 from .events import FinishReason, Usage
-from .media import describe, to_image
+from .http import timeout_seconds
+from .media import media_items, off_loop, to_image
 from .messages import content_text, validate_messages
 from .options import convert_options
 from .providers import BaseProvider
@@ -46,7 +45,7 @@ def prepare(messages: Any, media: Any = None) -> tuple[Messages, MediaListType |
     """
     if not isinstance(messages, (list, tuple)):
         validate_messages(messages)  # raises the usual MessagesError
-    images: list[tuple[Any, str | None]] = _media_items(media)
+    images: list[tuple[Any, str | None]] = media_items(media)
     texts: list[Message] = []
     for i, message in enumerate(messages):
         content = message.get("content") if isinstance(message, dict) else None
@@ -90,34 +89,7 @@ def _image_url(part: dict[str, Any], where: str) -> str:
     raise MediaError(f"{where}: image URL {url[:40]!r} is not a data: URI")
 
 
-def _media_items(media: Any) -> list[tuple[Any, str | None]]:
-    """``media`` as ``(image, filename)`` pairs: a list of pairs or of bare images, or one bare image."""
-    if media is None:
-        return []
-    if isinstance(media, (bytes, bytearray, memoryview, str, os.PathLike)) or hasattr(media, "read"):
-        return [(media, None)]
-    if not isinstance(media, (list, tuple)):
-        raise MediaError(f"media must be a list of (image, filename) pairs, not {type(media).__name__}")
-    items: list[tuple[Any, str | None]] = []
-    for i, item in enumerate(media):
-        if isinstance(item, tuple):
-            if len(item) != 2 or not (item[1] is None or isinstance(item[1], str)):
-                raise MediaError(f"media[{i}] must be an (image, filename or None) pair, not {describe(item)}")
-            items.append((item[0], item[1]))
-        else:
-            items.append((item, None))
-    return items
-
-
 # -- one provider -------------------------------------------------------------------------------
-
-
-def _check_timeout(timeout: Any) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
-        raise OptionsError(f"timeout must be a positive number of seconds, not {timeout!r:.40}")
-    return float(timeout)
 
 
 def _open(provider: type[BaseProvider], model: str, messages: Messages, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
@@ -188,9 +160,8 @@ async def call_provider(
                 kwargs["api_key"] = key
             if media:
                 kwargs["media"] = media
-            limit = _check_timeout(timeout)
-            if limit is not None:
-                kwargs["timeout"] = limit
+            if timeout is not None:
+                kwargs["timeout"] = timeout_seconds(timeout)
             chunks = _open(provider, model, messages, kwargs)
             async for chunk in chunks:
                 if isinstance(chunk, str):
@@ -245,7 +216,7 @@ async def answer(
         prepared, images = prepare(messages, media)
         return prepared, images, resolve(model, media=images)
 
-    messages, media, found = await asyncio.to_thread(ready)
+    messages, media, found = await off_loop(ready)
     chunks = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
     try:
         async for chunk in chunks:

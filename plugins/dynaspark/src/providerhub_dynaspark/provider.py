@@ -29,7 +29,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from providerhub import AsyncGeneratorProvider, OptionsError, ProviderModelMixin, format_prompt, validate_messages
+from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
+from providerhub.http import timeout_seconds
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -45,17 +46,6 @@ DEFAULT_TIMEOUT = 60.0
 """Seconds a whole request may take unless ``timeout=`` says otherwise."""
 
 _SITE = "https://dynaspark.onrender.com"
-
-
-def _seconds(timeout: object) -> float:
-    """``timeout`` as a positive number of seconds, else ``OptionsError``."""
-    try:
-        limit = float(timeout)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        limit = 0.0
-    if isinstance(timeout, bool) or not limit > 0:
-        raise OptionsError(f"timeout must be a positive number of seconds, not {timeout!r:.40}")
-    return limit
 
 
 class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
@@ -114,7 +104,7 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         """
         model = cls.get_model(model)
         prompt = format_prompt(validate_messages(messages))
-        limit = DEFAULT_TIMEOUT if timeout is None else _seconds(timeout)
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
         from . import client
 
         yield await client.post(cls.endpoint(api_endpoint), prompt, model, media, proxy, limit, session)
