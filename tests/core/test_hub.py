@@ -44,6 +44,7 @@ def test_code_registrations_belong_to_one_hub(three: PluginSite) -> None:
 
     class Local(providerhub.AsyncGeneratorProvider, providerhub.ProviderModelMixin):
         default_model = "local-1"
+        options = {"temperature": float}
 
         @classmethod
         async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):  # type: ignore[no-untyped-def]

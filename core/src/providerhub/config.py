@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, ConfigWarning
-from .registry import OPTION_TYPES
+from .options import OPTION_TYPES, type_name
 
 FILENAME = "providerhub.toml"
 MAX_BYTES = 1 << 20
@@ -137,7 +137,7 @@ def parse(data: Mapping[str, Any], path: str | None = None) -> Config:
         settings = {k: v for k, v in table.items() if k != "from"}
         if isinstance(settings.get("options"), Mapping):
             # types by name ("float", "list[str]"); a name that is not one is left for validation to name
-            types = {name: kind for kind, name in OPTION_TYPES.items()}
+            types = {type_name(kind): kind for kind in OPTION_TYPES}
             settings["options"] = {
                 k: types.get(v, v) if isinstance(v, str) else v for k, v in settings["options"].items()
             }

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from .errors import PluginLoadWarning, name_list
+from .options import OPTION_TYPES, type_name
 from .providers import BaseProvider
 
 
@@ -89,10 +90,6 @@ def _shown(value: object) -> str:
     return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
 
 
-OPTION_TYPES: dict[object, str] = {int: "int", float: "float", str: "str", bool: "bool", list[str]: "list[str]"}
-"""The types an option may be declared with, and their names in records and listings."""
-
-
 def provider_name(cls: type[BaseProvider]) -> str:
     """A provider's ``name``, checked: it is used as a prefix (``name/model``) and in comma lists."""
     name = getattr(cls, "name", None)
@@ -115,15 +112,11 @@ def _options(cls: type[BaseProvider], name: str) -> tuple[tuple[str, str], ...]:
     for option, kind in declared.items():
         if not isinstance(option, str) or not option.isidentifier():
             raise ValueError(f"provider {name}: option name {option!r} is not an identifier")
-        try:
-            type_name = OPTION_TYPES.get(kind)
-        except TypeError:  # unhashable
-            type_name = None
-        if type_name is None:
-            kinds = name_list(OPTION_TYPES.values())
+        if kind not in OPTION_TYPES:
+            kinds = name_list(map(type_name, OPTION_TYPES))
             shown = kind.__name__ if isinstance(kind, type) else repr(kind) if isinstance(kind, str) else _shown(kind)
             raise ValueError(f"provider {name}: option {option!r} has type {shown}; the types are: {kinds}")
-        options.append((str.__str__(option), type_name))
+        options.append((str.__str__(option), type_name(kind)))
     return tuple(sorted(options))
 
 
