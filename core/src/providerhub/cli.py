@@ -29,7 +29,9 @@ from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub import history, keys
+from providerhub.call import call_provider
 from providerhub.errors import (
+    ConfigError,
     ModelNotFoundError,
     OptionsError,
     PluginLoadError,
@@ -41,31 +43,8 @@ from providerhub.errors import (
     name_list,
 )
 from providerhub.http import proxy_url, redact, timeout_seconds
+from providerhub.options import convert_options
 from providerhub.resolution import close_matches
-
-
-def convert_options(provider: Any, options: Any) -> Any:  # interim, until the call API's checks land
-    return options
-
-
-async def call_provider(  # interim, until the call API lands
-    provider: Any, model: str, messages: Any, *, media: Any = None, timeout: Any = None, options: Any = None
-) -> AsyncIterator[Any]:
-    kwargs = dict(options or {})
-    key = provider.require_api_key(kwargs.pop("api_key", None))
-    if key is not None:
-        kwargs["api_key"] = key
-    if media:
-        kwargs["media"] = media
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    answer = provider.create_async_generator(model, messages, **kwargs)
-    try:
-        async for chunk in answer:
-            yield chunk
-    finally:
-        await answer.aclose()
-
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -79,8 +58,9 @@ JSON_KEYS = """\
              providers is a list of provider names, error a string or null
   providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
              priority, default_model, default_vision_model, models, vision_models, aliases,
-             key_found, key_source}; models and vision_models are lists of ids, aliases maps
-             alias to model id, key_source is "file", the variable's name or null (never the key)
+             any_model, api_key_env, options, key_found, key_source}; models and vision_models
+             are lists of ids, aliases maps alias to model id, options maps option name to type
+             name, key_source is "file", the variable's name or null (never the key)
   models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider);
              with --options also options, mapping option name to type name
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
@@ -99,6 +79,7 @@ failure, 5 a plugin failed to load under PROVIDERHUB_STRICT_PLUGINS=1, 74 stdout
 
 ENVIRONMENT = """\
 environment:
+  PROVIDERHUB_CONFIG            the configuration file (default: providerhub.toml in the user config directory)
   PROVIDERHUB_PLUGINS           plugins to load (comma-separated names; default: all installed)
   PROVIDERHUB_DISABLE_PLUGINS   plugins to leave out
   PROVIDERHUB_PREFER            providers to prefer when several serve a model, in order
@@ -409,7 +390,7 @@ def _cmd_plugins(ctx: _Context) -> int:
 
 def _cmd_providers(ctx: _Context) -> int:
     providers = providerhub.list_providers()
-    found = {p.name: keys.lookup(p.name, _key_env(p)) for p in providers}
+    found = {p.name: keys.lookup(p.name, p.api_key_env) for p in providers}
     if ctx.args.json:
         _json([_provider_json(p, found[p.name]) for p in providers], ctx.out)
     elif not providers:
@@ -430,11 +411,6 @@ def _cmd_providers(ctx: _Context) -> int:
         ]
         _table(("PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "KEY", "STREAM", "URL"), rows, ctx.out)
     return EXIT_OK
-
-
-def _key_env(p: providerhub.ProviderInfo) -> str | None:
-    env = getattr(p, "api_key_env", None)
-    return env if isinstance(env, str) else None
 
 
 def _key_column(p: providerhub.ProviderInfo, found: tuple[str, str] | None) -> str:
@@ -459,6 +435,9 @@ def _provider_json(p: providerhub.ProviderInfo, found: tuple[str, str] | None) -
         "models": list(p.models),
         "vision_models": list(p.vision_models),
         "aliases": dict(p.aliases),
+        "any_model": p.any_model,
+        "api_key_env": p.api_key_env,
+        "options": dict(p.options),
         "key_found": found is not None,
         "key_source": None if found is None else found[1],
     }
@@ -529,7 +508,7 @@ def _cmd_resolve(ctx: _Context) -> int:
     if ctx.args.json:
         summary = {
             "requested": found.requested,
-            "provider": found.provider.__name__,
+            "provider": found.provider.name,
             "model": found.model,
             "plugin": found.plugin,
             "match": found.match,
@@ -539,7 +518,7 @@ def _cmd_resolve(ctx: _Context) -> int:
         return EXIT_OK
     lines = [
         ("requested", found.requested),
-        ("provider", found.provider.__name__),
+        ("provider", found.provider.name),
         ("model", found.model),
         ("plugin", found.plugin or "(registered in code)"),
         ("match", found.match),
@@ -764,7 +743,7 @@ def _request(ctx: _Context, conversation: history.Conversation | None) -> _Reque
         if value is not None:
             options[name] = value
     convert_options(found.provider, options)  # an unknown or ill-typed option fails here, naming it
-    limit = getattr(found.provider, "max_images", None)
+    limit = found.provider.max_images
     if limit is not None and len(images) > limit:
         raise UsageError(
             f"provider {found.provider.name} takes at most {limit} image{'s' if limit != 1 else ''} "
@@ -1083,7 +1062,7 @@ def _isatty(stream: TextIO) -> bool:
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 5 a plugin
     that failed to load (strict mode), 1 anything else."""
-    if isinstance(exc, (UsageError, RequestError, UserFileError)):
+    if isinstance(exc, (UsageError, RequestError, ConfigError, UserFileError)):
         return EXIT_USAGE
     if isinstance(exc, PluginLoadError):
         return EXIT_PLUGIN
