@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, NoReturn, TextIO
 import providerhub
 from providerhub import history, keys
 from providerhub.call import call_provider
+from providerhub.config import default_path
 from providerhub.errors import (
     ConfigError,
     ModelNotFoundError,
@@ -69,7 +70,10 @@ JSON_KEYS = """\
   chat       one object {text, provider, model, usage, finish_reason} once the answer is
              complete; usage is {prompt_tokens, completion_tokens, total_tokens} or null
   keys list  a list of provider names (never the keys)
-  history    a list of {id, model, updated, messages}, newest first; messages are {role, content}"""
+  history    a list of {id, model, updated, messages}, newest first; messages are {role, content}
+  config     one object {file, file_found, default_model, prefer, plugins, disable_plugins, strict,
+             providers, environment, state_backend, cache_dir, keys_file, history_file};
+             providers is a list of {name, from, status, settings}"""
 
 EXIT_CODES = """\
 exit codes: 0 ok, 1 unexpected error, 2 usage or bad input (an option, an image, a proxy URL, a
@@ -973,25 +977,52 @@ def _shown_setting(name: str, value: object) -> object:
 
 
 def _effective_config() -> dict[str, Any]:
-    """What this process runs with: files, the ``PROVIDERHUB_*`` variables set, the state backend."""
-    from providerhub import index
-
-    try:
-        cache: str | None = index.cache_dir()
-    except ValueError:  # a relative PROVIDERHUB_CACHE_DIR: reported by the commands that use it
-        cache = None
+    """What this process runs with: the configuration file and what it changed, the hub's settings,
+    the ``PROVIDERHUB_*`` variables set, the state backend and the user's files."""
+    hub = providerhub.default_hub()
+    path = hub.config.path or default_path()
+    present = {p.name.lower() for p in hub.list_providers()}
+    tables = [
+        {
+            "name": table.name,
+            "from": table.base,
+            "status": ("added" if table.base else "adjusted") if table.name.lower() in present else "left out",
+            "settings": {key: _shown_setting(key, value) for key, value in table.settings.items()},
+        }
+        for table in hub.config.providers
+    ]
     environment = {
         name: _shown_setting(name, value)
         for name, value in sorted(os.environ.items())
         if name.startswith("PROVIDERHUB_")
     }
     return {
+        "file": path,
+        "file_found": os.path.isfile(path),
+        "default_model": hub.default_model,
+        "prefer": list(hub.prefer),
+        "plugins": None if hub.plugins is None else list(hub.plugins),
+        "disable_plugins": list(hub.disable_plugins),
+        "strict": hub.strict,
+        "providers": tables,
         "environment": environment,
         "state_backend": "memory",
+        "cache_dir": _index_folder(hub),
         "keys_file": keys.path(),
         "history_file": history.path(),
-        "cache_dir": cache,
     }
+
+
+def _index_folder(hub: providerhub.Hub) -> str | None:
+    """Where the hub keeps its model index; ``None`` when it keeps none."""
+    from providerhub import index
+
+    if not hub.use_index:
+        return None
+    try:
+        return hub.cache_dir or index.cache_dir()
+    except ValueError:  # a relative PROVIDERHUB_CACHE_DIR: the commands that use the index warn about it
+        return None
 
 
 def _cmd_config(ctx: _Context) -> int:
@@ -999,19 +1030,37 @@ def _cmd_config(ctx: _Context) -> int:
     if ctx.args.json:
         _json(settings, ctx.out)
         return EXIT_OK
+    found = "" if settings["file_found"] else " (none there)"
+    plugins = settings["plugins"]
     rows = [
+        ("file", f"{settings['file']}{found}"),
+        ("default model", settings["default_model"] or "- (the preferred provider's default)"),
+        ("prefer", ", ".join(settings["prefer"]) or "-"),
+        ("plugins", "all installed" if plugins is None else ", ".join(plugins) or "none"),
+        ("disabled", ", ".join(settings["disable_plugins"]) or "-"),
+        ("strict", _yes(settings["strict"])),
         ("state backend", settings["state_backend"]),
+        ("model index", settings["cache_dir"] or "off"),
         ("keys", settings["keys_file"]),
         ("conversations", settings["history_file"]),
-        ("model index", settings["cache_dir"] or "-"),
     ]
     for key, value in rows:
         ctx.out.write(f"{key:<15} {_printable(str(value))}\n")
-    ctx.out.write(
-        "\nenvironment:\n" if settings["environment"] else "\nenvironment: no PROVIDERHUB_* variable is set\n"
-    )
-    for name, value in settings["environment"].items():
-        ctx.out.write(f"  {name}={_printable(str(value))}\n")
+    if settings["providers"]:
+        ctx.out.write("\nproviders in the file:\n")
+        table = [
+            (p["name"], p["from"], p["status"], ", ".join(f"{k}={v!r}" for k, v in p["settings"].items()))
+            for p in settings["providers"]
+        ]
+        _table(
+            ("PROVIDER", "FROM", "STATUS", "SETTINGS"), [[_printable(str(c)) for c in row] for row in table], ctx.out
+        )
+    if settings["environment"]:
+        ctx.out.write("\nenvironment:\n")
+        for name, value in settings["environment"].items():
+            ctx.out.write(f"  {name}={_printable(str(value))}\n")
+    else:
+        ctx.out.write("\nenvironment: no PROVIDERHUB_* variable is set\n")
     return EXIT_OK
 
 
