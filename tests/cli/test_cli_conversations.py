@@ -160,6 +160,9 @@ def test_ctrl_c_cancels_only_the_answer_in_progress(echo: CLI, tmp_path: Path) -
     echo.extra["ECHO_CLOSED_FILE"] = str(closed)
     terminal = Terminal(echo, "chat", "-m", "echo-wait")
     terminal.expect("> ")
+    terminal.proc.send_signal(signal.SIGINT)  # at the prompt: a fresh prompt, nothing else
+    terminal.expect("(type !exit or press Ctrl-D to leave)")
+    terminal.expect("> ")
     terminal.send("wait for it\n")
     terminal.expect("waiting ")
     terminal.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
