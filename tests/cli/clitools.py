@@ -217,6 +217,8 @@ class Terminal:
             data = self._pump(0.05)
             if time.monotonic() > deadline or data is None or (not data and self.proc.poll() is not None):
                 shown = self.seen.decode(errors="replace")
+                self.proc.kill()  # a failed test leaves no process behind
+                self.finish()
                 raise AssertionError(f"{text!r} did not appear; the terminal shows {shown!r}")
         part = self.seen[self._read : at + len(wanted)]
         self._read = at + len(wanted)

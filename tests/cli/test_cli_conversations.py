@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,7 @@ def test_ctrl_c_cancels_only_the_answer_in_progress(echo: CLI, tmp_path: Path) -
     echo.extra["ECHO_CLOSED_FILE"] = str(closed)
     terminal = Terminal(echo, "chat", "-m", "echo-wait")
     terminal.expect("> ")
+    time.sleep(0.3)  # a person's Ctrl-C comes once line editing waits for keys, not between its first steps
     terminal.proc.send_signal(signal.SIGINT)  # at the prompt: a fresh prompt, nothing else
     terminal.expect("(type !exit or press Ctrl-D to leave)")
     terminal.expect("> ")
