@@ -70,9 +70,9 @@ from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin
 
 class Echo(AsyncGeneratorProvider, ProviderModelMixin):
     """Answers with what it received (messages, options, proxy, number of images, whether a key
-    came) as JSON in two chunks, then Usage(3, 5, 8) and FinishReason("stop"). echo-wait: "waiting "
-    after half a second, then a long wait. However an answer ends, "closed" is appended to
-    $ECHO_CLOSED_FILE."""
+    came; not the timeout, which a routed call sets) as JSON in two chunks, then Usage(3, 5, 8) and
+    FinishReason("stop"). echo-wait: "waiting " after half a second, then a long wait. However an
+    answer ends, "closed" is appended to $ECHO_CLOSED_FILE."""
 
     default_model = "echo-1"
     models = ["echo-1", "echo-vision", "echo-wait"]
@@ -80,7 +80,9 @@ class Echo(AsyncGeneratorProvider, ProviderModelMixin):
     options = {"temperature": float, "max_tokens": int, "stop": list[str], "verbose": bool}
 
     @classmethod
-    async def create_async_generator(cls, model, messages, proxy=None, media=None, api_key=None, **kwargs):
+    async def create_async_generator(
+        cls, model, messages, proxy=None, media=None, api_key=None, timeout=None, **kwargs
+    ):
         try:
             if model == "echo-wait":
                 await asyncio.sleep(0.5)
