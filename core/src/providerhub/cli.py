@@ -83,7 +83,7 @@ failure, 5 a plugin failed to load under PROVIDERHUB_STRICT_PLUGINS=1, 74 stdout
 
 ENVIRONMENT = """\
 environment:
-  PROVIDERHUB_CONFIG            the configuration file (default: providerhub.toml in the user config directory)
+  PROVIDERHUB_CONFIG            the configuration file (where it is: 'providerhub config')
   PROVIDERHUB_PLUGINS           plugins to load (comma-separated names; default: all installed)
   PROVIDERHUB_DISABLE_PLUGINS   plugins to leave out
   PROVIDERHUB_PREFER            providers to prefer when several serve a model, in order
@@ -102,6 +102,7 @@ EPILOG = f"""\
 {JSON_KEYS}
 
 {EXIT_CODES}
+
 {ENVIRONMENT}"""
 
 
