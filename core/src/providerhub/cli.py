@@ -144,7 +144,19 @@ def _parser() -> _Parser:
         "--timeout", metavar="SECONDS", type=_seconds, help="seconds the provider may take (passed to it as timeout=)"
     )
     chat.set_defaults(run=_cmd_chat)
+    _add_serve(commands, common)
     return parser
+
+
+def _add_serve(commands: Any, common: _Parser) -> None:
+    """``serve``: its flags live with the server (a standard-library module; aiohttp is imported to run it)."""
+    from providerhub.server.settings import add_arguments
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="serve the OpenAI-compatible HTTP API (needs providerhub[server])"
+    )
+    add_arguments(serve)
+    serve.set_defaults(run=_cmd_serve)
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -461,6 +473,20 @@ def _cmd_chat(ctx: _Context) -> int:
     finally:
         stream.end_line()
     return EXIT_OK
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+def _cmd_serve(ctx: _Context) -> int:
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        raise UsageError("the server needs aiohttp: pip install 'providerhub[server]'") from None
+    from providerhub.server import serve
+    from providerhub.server.settings import from_args
+
+    return serve(from_args(ctx.args))
 
 
 # -- entry point --------------------------------------------------------------------------------

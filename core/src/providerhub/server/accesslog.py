@@ -1,0 +1,84 @@
+"""One line on stderr per request (method, path, status, model, provider, duration), and the server's own notices."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, TextIO
+
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    text = text[:limit]
+    return text if text.isprintable() else "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access-log hook, writing ``text`` or ``json`` lines (chosen by the log format)."""
+
+    stream: TextIO = sys.stderr
+
+    def __init__(self, logger: logging.Logger, log_format: str) -> None:
+        super().__init__(logger, log_format)
+        self.as_json = log_format == "json"
+
+    @property
+    def enabled(self) -> bool:
+        return True
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        peer = request.remote or "-"
+        model = request.get("providerhub.model")
+        provider = request.get("providerhub.provider")
+        error = request.get("providerhub.error")
+        if self.as_json:
+            line = json.dumps(
+                {
+                    "time": _now(),
+                    "remote": peer,
+                    "method": request.method,
+                    "path": request.path[:200],
+                    "status": response.status,
+                    "model": model,
+                    "provider": provider,
+                    "duration_ms": round(time * 1000, 2),
+                    "error": error,
+                }
+            )
+        else:
+            parts = [_now(), peer, request.method, _printable(request.path), str(response.status)]
+            if model is not None:
+                parts.append(f"model={_printable(model, 80)}")
+            if provider is not None:
+                parts.append(f"provider={provider}")
+            parts.append(f"{time * 1000:.1f}ms")
+            if error is not None:
+                parts.append(f"error={error}")
+            line = " ".join(parts)
+        try:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # stderr is gone: serving matters more than logging
+            pass
+
+
+def notice(message: str, log_format: str, **fields: Any) -> None:
+    """A line about the server itself (listening, stopping), in the access log's format."""
+    if log_format == "json":
+        line = json.dumps({"time": _now(), "event": message, **fields})
+    else:
+        detail = " ".join(f"{key}={value}" for key, value in fields.items())
+        line = f"providerhub: {message}" + (f" ({detail})" if detail else "")
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,145 @@
+"""The HTTP routes: models, chat completions, health and the API description."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+import providerhub
+
+from ..errors import ModelNotSupportedError
+from ..types import Chunk, MediaListType
+from . import images, openapi, sse
+from .errors import ApiError, bad_request
+from .parse import parse_chat, parse_json, provider_options
+from .settings import Settings
+from .shapes import ChunkWriter, completion, model
+
+SETTINGS = web.AppKey("providerhub.settings", Settings)
+
+
+async def read_body(request: web.Request, settings: Settings) -> bytes:
+    """The request body, within the size limit and the read timeout."""
+    length = request.content_length
+    if length is not None and length > settings.max_body:
+        raise ApiError(413, f"the request body is larger than {settings.max_body} bytes", code="request_too_large")
+    try:
+        return await asyncio.wait_for(request.read(), settings.read_timeout)
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(
+            413, f"the request body is larger than {settings.max_body} bytes", code="request_too_large"
+        ) from None
+    except asyncio.TimeoutError:
+        raise ApiError(
+            408, f"the request body did not arrive within {settings.read_timeout:g} s", code="request_timeout"
+        ) from None
+
+
+def _resolve(name: str, media: MediaListType | None) -> providerhub.Resolution:
+    found = providerhub.resolve(name)  # a name nobody serves is a 404, with or without images
+    if not media:
+        return found
+    try:
+        return providerhub.resolve(name, media=media)
+    except ModelNotSupportedError as exc:
+        raise bad_request(" ".join(str(exc).split()), "messages", "model_not_vision") from None
+
+
+async def _collect(answer: AsyncIterator[Chunk]) -> tuple[str, sse.Events]:
+    events = sse.Events()
+    texts = []
+    while (text := await sse.next_text(answer, events)) is not None:
+        texts.append(text)
+    return "".join(texts), events
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    chat = parse_chat(parse_json(await read_body(request, settings), settings), settings)
+    request["providerhub.model"] = chat.model
+    media = await images.load(chat.images, settings) if chat.images else None
+    found = _resolve(chat.model, media)
+    provider = found.provider
+    name = provider.name
+    request["providerhub.provider"] = name
+    options, ignored = provider_options(chat, provider.options)
+    headers = {"x-providerhub-provider": name, "x-providerhub-model": found.model}
+    if ignored:
+        headers["x-providerhub-ignored-params"] = ", ".join(ignored)
+    request["providerhub.headers"] = headers
+    answer = providerhub.stream(chat.model, chat.messages, media=media, **options)  # type: ignore[arg-type]
+    try:
+        if chat.stream:
+            return await sse.send(request, answer, ChunkWriter(found.model, chat.include_usage), headers)
+        text, events = await _collect(answer)
+        return web.json_response(completion(found.model, text, events.reason, events.usage), headers=headers)
+    finally:
+        aclose = getattr(answer, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def _listing(created: int) -> list[dict[str, Any]]:
+    """Every model id that resolves, plus ``provider/model`` for models several providers serve."""
+    working = {p.name for p in providerhub.list_providers() if p.working}
+    owners: dict[str, list[str]] = {}
+    for row in providerhub.list_models():
+        if row.provider in working:
+            owners.setdefault(row.id, []).append(row.provider)
+    data = []
+    for model_id, names in owners.items():
+        data.append(model(model_id, names[0], created))
+        if len(names) > 1:
+            data.extend(model(f"{owner}/{model_id}", owner, created) for owner in names)
+    return data
+
+
+async def list_models(request: web.Request) -> web.Response:
+    return web.json_response({"object": "list", "data": _listing(request.app[SETTINGS].created)})
+
+
+async def get_model(request: web.Request) -> web.Response:
+    wanted = request.match_info["model"]
+    created = request.app[SETTINGS].created
+    for item in _listing(created):
+        if item["id"] == wanted:
+            return web.json_response(item)
+    found = providerhub.resolve(wanted)  # an alias or another spelling that resolves
+    return web.json_response(model(wanted, found.provider.name, created))
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "pid": os.getpid()})
+
+
+async def ready(request: web.Request) -> web.Response:
+    plugins = [
+        {"name": p.name, "distribution": p.distribution, "version": p.version, "error": p.error}
+        for p in providerhub.list_plugins()
+    ]
+    providers = providerhub.list_providers()
+    return web.json_response(
+        {
+            "status": "ready",
+            "plugins": plugins,
+            "providers": [p.name for p in providers],
+            "models": sum(len(p.models) for p in providers),
+        }
+    )
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(openapi.document())
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/health", health, allow_head=False)
+    app.router.add_get("/health/ready", ready, allow_head=False)
+    app.router.add_get("/openapi.json", openapi_json, allow_head=False)
+    app.router.add_get("/v1/models", list_models, allow_head=False)
+    app.router.add_get("/v1/models/{model:.+}", get_model, allow_head=False)
+    app.router.add_post("/v1/chat/completions", chat_completions)

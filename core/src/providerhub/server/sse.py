@@ -1,0 +1,83 @@
+"""A streamed answer as server-sent events, with the status line held until the first text.
+
+Until the provider has produced text, nothing is sent: a failure then still gets a real HTTP
+status and an OpenAI error body. After that, a failure is one ``data: {"error": ...}`` event and
+the stream ends without ``[DONE]``, which OpenAI clients raise as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+from aiohttp import web
+
+from ..events import FinishReason, Usage
+from ..types import Chunk
+from .errors import describe
+from .shapes import ChunkWriter, error_event
+
+HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class Events:
+    """The typed events seen in an answer so far."""
+
+    __slots__ = ("reason", "usage")
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.usage: Usage | None = None
+
+    def record(self, chunk: Chunk) -> None:
+        if isinstance(chunk, Usage):
+            self.usage = chunk
+        elif isinstance(chunk, FinishReason):
+            self.reason = chunk.reason
+
+
+async def next_text(answer: AsyncIterator[Chunk], events: Events) -> str | None:
+    """The next non-empty text chunk (events on the way are recorded); ``None`` at the end."""
+    while True:
+        try:
+            chunk = await answer.__anext__()
+        except StopAsyncIteration:
+            return None
+        if isinstance(chunk, str):
+            if chunk:
+                return chunk
+        else:
+            events.record(chunk)
+
+
+async def send(
+    request: web.Request,
+    answer: AsyncIterator[Chunk],
+    writer: ChunkWriter,
+    headers: Mapping[str, str],
+) -> web.StreamResponse:
+    """Stream ``answer``; exceptions before the first text propagate (for a real error response)."""
+    events = Events()
+    first = await next_text(answer, events)
+    response = web.StreamResponse(headers={**HEADERS, **headers})
+    await response.prepare(request)
+    try:
+        if first is None:
+            await response.write(writer.first("") + writer.end(events.reason, events.usage))
+        else:
+            await response.write(writer.first(first))
+            while True:
+                try:
+                    text = await next_text(answer, events)
+                except Exception as exc:
+                    described = describe(exc)
+                    request["providerhub.error"] = described.code
+                    await response.write(error_event(described.body))
+                    break
+                if text is None:
+                    await response.write(writer.end(events.reason, events.usage))
+                    break
+                await response.write(writer.text(text))
+        await response.write_eof()
+    except ConnectionResetError:
+        request["providerhub.error"] = "client_disconnected"
+    return response
