@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from support.dynaspark_standin import Standin, serve_in_thread
 from support.event_providers import SOURCE
 from support.gateway import Gateway, clean_environ, serve
 from support.plugins import PluginSite
 
 
 @pytest.fixture(scope="session")
-def standin_server() -> Iterator[Standin]:
+def standin_server() -> Iterator[Any]:
+    from support.dynaspark_standin import serve_in_thread  # aiohttp: not there in the core-only env
+
     with serve_in_thread() as server:
         yield server
 
@@ -25,6 +26,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> PluginSite:
     root = tmp_path_factory.mktemp("site")
     site = PluginSite(root)
     site.add("events", SOURCE)
+    site.add("broken", "import not_a_module_anywhere_xyz\n")  # discovered only where PROVIDERHUB_PLUGINS names it
     return site
 
 
@@ -36,7 +38,7 @@ def closed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server_env(
-    site: PluginSite, standin_server: Standin, closed_file: Path, tmp_path_factory: pytest.TempPathFactory
+    site: PluginSite, standin_server: Any, closed_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     return clean_environ(
         tmp_path_factory.mktemp("cache"),

@@ -13,6 +13,7 @@ from aiohttp import hdrs, web
 from . import routes
 from .errors import ApiError, Described, describe
 from .settings import Settings
+from .shapes import json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SETTINGS = routes.SETTINGS
@@ -75,7 +76,7 @@ def _guard(settings: Settings) -> Callable[[web.Request, Handler], Awaitable[web
                 log.error("unexpected error answering %s %s\n%s", request.method, request.path, traceback.format_exc())
         request["providerhub.error"] = described.code
         headers = {**request.get("providerhub.headers", {}), **described.headers}
-        response = web.json_response(described.body, status=described.status, headers=headers)
+        response = json_response(described.body, status=described.status, headers=headers)
         if described.status == 408:
             response.force_close()
         return response

@@ -132,6 +132,9 @@ async def fetch(ref: ImageRef, settings: Settings, allowed: Callable[[Address], 
     except ApiError:
         raise
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
+        cause = getattr(exc, "os_error", None)  # aiohttp wraps the resolver's refusal
+        if isinstance(cause, _Refused):
+            exc = cause
         reason = str(exc) or ("timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__)
         raise bad_request(
             f"cannot fetch the image at {ref.param}: {' '.join(reason.split())}", ref.param, "invalid_image_url"

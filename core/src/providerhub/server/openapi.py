@@ -65,12 +65,16 @@ SCHEMAS: dict[str, Any] = {
         "required": ["object", "data"],
         "properties": {"object": {"type": "string", "enum": ["list"]}, "data": {"type": "array", "items": _ref("Model")}},
     },
-    "ContentPart": {
+    "TextPart": {
         "type": "object",
-        "required": ["type"],
+        "required": ["type", "text"],
+        "properties": {"type": {"type": "string", "enum": ["text"]}, "text": {"type": "string"}},
+    },
+    "ImagePart": {
+        "type": "object",
+        "required": ["type", "image_url"],
         "properties": {
-            "type": {"type": "string", "enum": ["text", "image_url"]},
-            "text": {"type": "string"},
+            "type": {"type": "string", "enum": ["image_url"]},
             "image_url": {
                 "type": "object",
                 "required": ["url"],
@@ -84,11 +88,14 @@ SCHEMAS: dict[str, Any] = {
     "Message": {
         "type": "object",
         "required": ["role", "content"],
+        "additionalProperties": False,
         "properties": {
             "role": {"type": "string", "enum": ["system", "developer", "user", "assistant"]},
             "content": {
-                "oneOf": [{"type": "string"}, {"type": "array", "items": _ref("ContentPart")}],
-                "nullable": True,
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "array", "items": {"oneOf": [_ref("TextPart"), _ref("ImagePart")]}},
+                ],
             },
             "name": {"type": "string"},
         },
@@ -169,7 +176,9 @@ _WHO = {
 }
 
 
-def _get(summary: str, schema: str | None, *errors: str, parameters: list[Any] | None = None) -> dict[str, Any]:
+def _get(
+    summary: str, schema: str | None, *errors: str, parameters: list[Any] | None = None, open: bool = False
+) -> dict[str, Any]:
     content = {"application/json": {"schema": _ref(schema) if schema else {"type": "object"}}}
     operation: dict[str, Any] = {
         "summary": summary,
@@ -177,6 +186,8 @@ def _get(summary: str, schema: str | None, *errors: str, parameters: list[Any] |
     }
     if parameters:
         operation["parameters"] = parameters
+    if open:
+        operation["security"] = []  # no key needed
     return {"get": operation}
 
 
@@ -217,8 +228,9 @@ def document() -> dict[str, Any]:
             "/v1/models": _get("Every model id that resolves.", "ModelList", "401"),
             "/v1/models/{model}": _get("One model.", "Model", "401", "404", parameters=[model_id]),
             "/v1/chat/completions": chat,
-            "/health": _get("Alive.", None),
-            "/health/ready": _get("The registry is loaded; plugins with their errors.", None),
+            "/health": _get("Alive.", None, open=True),
+            "/health/ready": _get("The registry is loaded; plugins with their errors.", None, open=True),
+            "/openapi.json": _get("This description.", None, open=True),
         },
         "security": [{"bearer": []}],
     }

@@ -17,7 +17,7 @@ from . import images, openapi, sse
 from .errors import ApiError, bad_request
 from .parse import parse_chat, parse_json, provider_options
 from .settings import Settings
-from .shapes import ChunkWriter, completion, model
+from .shapes import ChunkWriter, completion, json_response, model
 
 SETTINGS = web.AppKey("providerhub.settings", Settings)
 
@@ -76,7 +76,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if chat.stream:
             return await sse.send(request, answer, ChunkWriter(found.model, chat.include_usage), headers)
         text, events = await _collect(answer)
-        return web.json_response(completion(found.model, text, events.reason, events.usage), headers=headers)
+        return json_response(completion(found.model, text, events.reason, events.usage), headers=headers)
     finally:
         aclose = getattr(answer, "aclose", None)
         if aclose is not None:
@@ -99,7 +99,7 @@ def _listing(created: int) -> list[dict[str, Any]]:
 
 
 async def list_models(request: web.Request) -> web.Response:
-    return web.json_response({"object": "list", "data": _listing(request.app[SETTINGS].created)})
+    return json_response({"object": "list", "data": _listing(request.app[SETTINGS].created)})
 
 
 async def get_model(request: web.Request) -> web.Response:
@@ -107,13 +107,13 @@ async def get_model(request: web.Request) -> web.Response:
     created = request.app[SETTINGS].created
     for item in _listing(created):
         if item["id"] == wanted:
-            return web.json_response(item)
+            return json_response(item)
     found = providerhub.resolve(wanted)  # an alias or another spelling that resolves
-    return web.json_response(model(wanted, found.provider.name, created))
+    return json_response(model(wanted, found.provider.name, created))
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "pid": os.getpid()})
+    return json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def ready(request: web.Request) -> web.Response:
@@ -122,7 +122,7 @@ async def ready(request: web.Request) -> web.Response:
         for p in providerhub.list_plugins()
     ]
     providers = providerhub.list_providers()
-    return web.json_response(
+    return json_response(
         {
             "status": "ready",
             "plugins": plugins,
@@ -133,7 +133,7 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(openapi.document())
+    return json_response(openapi.document())
 
 
 def add_routes(app: web.Application) -> None:

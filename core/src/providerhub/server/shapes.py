@@ -9,9 +9,26 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
+from aiohttp import web
+
 from ..events import Usage
+
+def dumps(value: Any) -> str:
+    """Compact JSON, as every body and event is written."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def json_response(
+    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A JSON response written compactly."""
+    return web.Response(
+        body=dumps(body).encode(), status=status, headers=headers, content_type="application/json"
+    )
+
 
 FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
 
@@ -54,7 +71,7 @@ class ChunkWriter:
 
     def __init__(self, model: str, include_usage: bool):
         head = {"id": completion_id(), "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
-        self._head = json.dumps(head)[:-1] + ',"system_fingerprint":null,"choices":['
+        self._head = dumps(head)[:-1] + ',"system_fingerprint":null,"choices":['
         self._tail = "]" + (',"usage":null' if include_usage else "") + "}\n\n"
         self._include_usage = include_usage
 
@@ -63,24 +80,24 @@ class ChunkWriter:
 
     def first(self, text: str) -> bytes:
         """The first chunk: the role, and the first text."""
-        delta = '{"role":"assistant","content":' + json.dumps(text) + "}"
+        delta = '{"role":"assistant","content":' + dumps(text) + "}"
         return self._event('{"index":0,"delta":' + delta + ',"logprobs":null,"finish_reason":null}').encode()
 
     def text(self, text: str) -> bytes:
-        delta = '{"content":' + json.dumps(text) + "}"
+        delta = '{"content":' + dumps(text) + "}"
         return self._event('{"index":0,"delta":' + delta + ',"logprobs":null,"finish_reason":null}').encode()
 
     def end(self, reason: str | None, found: Usage | None) -> bytes:
         """The chunk with the finish reason, the usage chunk when asked, and ``[DONE]``."""
-        events = self._event('{"index":0,"delta":{},"logprobs":null,"finish_reason":' + json.dumps(finish_reason(reason)) + "}")
+        events = self._event('{"index":0,"delta":{},"logprobs":null,"finish_reason":' + dumps(finish_reason(reason)) + "}")
         if self._include_usage:
-            events += "data: " + self._head + "]" + ',"usage":' + json.dumps(usage(found)) + "}\n\n"
+            events += "data: " + self._head + "]" + ',"usage":' + dumps(usage(found)) + "}\n\n"
         return (events + "data: [DONE]\n\n").encode()
 
 
 def error_event(body: dict[str, Any]) -> bytes:
     """An error after text was sent: one ``data: {"error": ...}`` event (the stream then ends without ``[DONE]``)."""
-    return b"data: " + json.dumps(body).encode() + b"\n\n"
+    return b"data: " + dumps(body).encode() + b"\n\n"
 
 
 def model(model_id: str, owner: str, created: int) -> dict[str, Any]:

@@ -1,0 +1,23 @@
+"""Without the ``[server]`` extra (no aiohttp), ``providerhub serve`` says how to get it."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support.gateway import clean_environ, script
+
+
+@pytest.mark.core_only
+def test_serve_without_the_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    assert importlib.util.find_spec("aiohttp") is None, "aiohttp must not be installed here"
+    env = clean_environ(tmp_path)
+    result = subprocess.run([script(), "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "providerhub: error: the server needs aiohttp: pip install 'providerhub[server]'\n"
+    help_text = subprocess.run([script(), "serve", "--help"], env=env, capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0
+    assert "--allow-remote-images" in help_text.stdout
