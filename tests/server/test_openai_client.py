@@ -174,12 +174,18 @@ def test_bad_parameters_are_a_400_naming_them(client: openai.OpenAI, kwargs: dic
         ([{"role": "user"}], "messages[0].content"),
         ([{"role": "tool", "content": "x", "tool_call_id": "1"}], "messages[0].role"),
         ([{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}], "messages[0].content[0].type"),
-        ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/etc/passwd"}}]}],
-         "messages[0].content[0].image_url.url"),
-        ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}]}],
-         "messages[0].content[0].image_url.url"),
-        ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}],
-         "messages[0].content[0].image_url.url"),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/etc/passwd"}}]}],
+            "messages[0].content[0].image_url.url",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}]}],
+            "messages[0].content[0].image_url.url",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}],
+            "messages[0].content[0].image_url.url",
+        ),
     ],
 )
 def test_bad_messages_are_a_400_naming_the_place(client: openai.OpenAI, messages: Any, param: str) -> None:
@@ -271,8 +277,10 @@ def test_gateway_key_required_when_set(start: Any) -> None:
 
 def test_gateway_key_from_the_environment(start: Any) -> None:
     server = start(PROVIDERHUB_API_KEY="from-env")
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="nope", max_retries=0) as bad:
-        with pytest.raises(openai.AuthenticationError):
-            bad.models.list()
+    with (
+        openai.OpenAI(base_url=server.url + "/v1", api_key="nope", max_retries=0) as bad,
+        pytest.raises(openai.AuthenticationError),
+    ):
+        bad.models.list()
     with openai.OpenAI(base_url=server.url + "/v1", api_key="from-env", max_retries=0) as good:
         assert any(m.id == "echo-1" for m in good.models.list())

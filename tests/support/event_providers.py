@@ -17,7 +17,7 @@ discovered (in a ``providerhub serve`` subprocess, for example).
   it appends "closed\\n" to the file named by ``$STALL_CLOSED_FILE``.
 """
 
-SOURCE = '''
+SOURCE = """
 import asyncio
 import json
 import os
@@ -127,4 +127,4 @@ class Stall(AsyncGeneratorProvider, ProviderModelMixin):
 @hookimpl
 def register_providers():
     return [Echo, Plain, Failing, Stall]
-'''
+"""

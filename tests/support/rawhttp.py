@@ -49,7 +49,9 @@ def post_json_raw(url: str, path: str, body: dict[str, Any], timeout: float = 10
     """A socket on which a JSON POST has been sent (the reply is left to read)."""
     data = json.dumps(body).encode()
     sock = connect(url, timeout)
-    head = f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
     sock.sendall(head.encode() + data)
     return sock
 

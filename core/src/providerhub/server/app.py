@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 
 from . import routes
 from .errors import ApiError, Described, describe
@@ -17,7 +18,9 @@ from .shapes import json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SETTINGS = routes.SETTINGS
-EXPOSED = "x-providerhub-provider, x-providerhub-model, x-providerhub-ignored-params, x-providerhub-attempts, retry-after"
+EXPOSED = (
+    "x-providerhub-provider, x-providerhub-model, x-providerhub-ignored-params, x-providerhub-attempts, retry-after"
+)
 
 log = logging.getLogger("providerhub.server")
 
@@ -39,16 +42,14 @@ def _http_error(exc: web.HTTPException, request: web.Request) -> Described:
     return describe(ApiError(exc.status, exc.reason or f"HTTP {exc.status}", code=None))
 
 
-def _guard(settings: Settings) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _guard(settings: Settings) -> Middleware:
     key = settings.api_key.encode() if settings.api_key else None
 
     def check_key(request: web.Request) -> None:
         given = request.headers.get(hdrs.AUTHORIZATION, "")
         scheme, _, token = given.partition(" ")
         assert key is not None
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode("utf-8", "surrogateescape"), key
-        ):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode("utf-8", "surrogateescape"), key):
             what = "no API key was sent" if not given else "the API key is not valid"
             raise ApiError(
                 401,
@@ -84,7 +85,7 @@ def _guard(settings: Settings) -> Callable[[web.Request, Handler], Awaitable[web
     return guard
 
 
-def _cors(settings: Settings) -> tuple[Callable[[web.Request, Handler], Awaitable[web.StreamResponse]], Callable[..., Awaitable[None]]]:
+def _cors(settings: Settings) -> tuple[Middleware, Callable[[web.Request, web.StreamResponse], Awaitable[None]]]:
     origins = set(settings.cors_origins)
     any_origin = "*" in origins
 
@@ -102,7 +103,8 @@ def _cors(settings: Settings) -> tuple[Callable[[web.Request, Handler], Awaitabl
             return await handler(request)
         origin = allowed(request)
         if origin is None:
-            return web.Response(status=403, text="origin not allowed")
+            refused = describe(ApiError(403, f"origin {request.headers[hdrs.ORIGIN][:100]!r} is not allowed"))
+            return json_response(refused.body, status=403)
         headers = {
             hdrs.ACCESS_CONTROL_ALLOW_ORIGIN: origin,
             hdrs.ACCESS_CONTROL_ALLOW_METHODS: "GET, POST, OPTIONS",
@@ -126,7 +128,7 @@ def _cors(settings: Settings) -> tuple[Callable[[web.Request, Handler], Awaitabl
 
 def create_app(settings: Settings) -> web.Application:
     """The gateway as an aiohttp application (``providerhub serve`` runs it; tests and embedders may too)."""
-    middlewares = []
+    middlewares: list[Middleware] = []
     if settings.cors_origins:
         preflight, on_prepare = _cors(settings)
         middlewares.append(preflight)

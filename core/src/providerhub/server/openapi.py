@@ -63,7 +63,10 @@ SCHEMAS: dict[str, Any] = {
     "ModelList": {
         "type": "object",
         "required": ["object", "data"],
-        "properties": {"object": {"type": "string", "enum": ["list"]}, "data": {"type": "array", "items": _ref("Model")}},
+        "properties": {
+            "object": {"type": "string", "enum": ["list"]},
+            "data": {"type": "array", "items": _ref("Model")},
+        },
     },
     "TextPart": {
         "type": "object",

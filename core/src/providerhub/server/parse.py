@@ -212,7 +212,9 @@ def _messages(value: Any, settings: Settings) -> tuple[list[dict[str, str]], lis
             if key in ("tool_calls", "function_call", "tool_call_id") and item is not None:
                 raise bad_request(f"{where}.{key}: tools are not supported", f"{where}.{key}", "unsupported_parameter")
             if key not in MESSAGE_KEYS and item is not None:
-                raise bad_request(f"{where}.{key:.40} is not a message field", f"{where}.{key:.40}", "unknown_parameter")
+                raise bad_request(
+                    f"{where}.{key:.40} is not a message field", f"{where}.{key:.40}", "unknown_parameter"
+                )
         if "content" not in message:
             raise bad_request(f"{where} has no 'content'", f"{where}.content", "missing_required_parameter")
         content = message["content"]

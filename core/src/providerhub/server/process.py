@@ -112,7 +112,10 @@ def _supervise(settings: Settings) -> int:
         settings = dataclasses.replace(settings, port=reserved.getsockname()[1])
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    workers = [context.Process(target=_worker_main, args=(settings, queue), name=f"providerhub-worker-{i}") for i in range(settings.workers)]
+    workers = [
+        context.Process(target=_worker_main, args=(settings, queue), name=f"providerhub-worker-{i}")
+        for i in range(settings.workers)
+    ]
     try:
         for worker in workers:
             worker.start()
@@ -142,7 +145,9 @@ def _supervise(settings: Settings) -> int:
             wait([w.sentinel for w in workers], timeout=0.5)
             dead = [w for w in workers if w.exitcode is not None]
             if dead and not stopping:
-                notice(f"error: worker {dead[0].pid} exited with code {dead[0].exitcode}; stopping", settings.log_format)
+                notice(
+                    f"error: worker {dead[0].pid} exited with code {dead[0].exitcode}; stopping", settings.log_format
+                )
                 return _stop(workers, settings, 1)
         return _stop(workers, settings, 0)
     finally:
@@ -183,6 +188,8 @@ def serve(settings: Settings) -> int:
     try:
         asyncio.run(run_worker(settings, ready))
     except OSError as exc:
-        notice(f"error: cannot listen on {_url(settings.host, settings.port)}: {exc.strerror or exc}", settings.log_format)
+        notice(
+            f"error: cannot listen on {_url(settings.host, settings.port)}: {exc.strerror or exc}", settings.log_format
+        )
         return 1
     return 0

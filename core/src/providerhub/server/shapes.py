@@ -16,18 +16,15 @@ from aiohttp import web
 
 from ..events import Usage
 
+
 def dumps(value: Any) -> str:
     """Compact JSON, as every body and event is written."""
     return json.dumps(value, separators=(",", ":"))
 
 
-def json_response(
-    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
+def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """A JSON response written compactly."""
-    return web.Response(
-        body=dumps(body).encode(), status=status, headers=headers, content_type="application/json"
-    )
+    return web.Response(body=dumps(body).encode(), status=status, headers=headers, content_type="application/json")
 
 
 FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
@@ -39,7 +36,7 @@ def completion_id() -> str:
 
 def finish_reason(reason: str | None) -> str:
     """The provider's reason if OpenAI defines it, else ``stop`` (typed clients reject other values)."""
-    return reason if reason in FINISH_REASONS else "stop"  # type: ignore[return-value]
+    return reason if reason in FINISH_REASONS else "stop"
 
 
 def usage(found: Usage | None) -> dict[str, int] | None:
@@ -89,7 +86,9 @@ class ChunkWriter:
 
     def end(self, reason: str | None, found: Usage | None) -> bytes:
         """The chunk with the finish reason, the usage chunk when asked, and ``[DONE]``."""
-        events = self._event('{"index":0,"delta":{},"logprobs":null,"finish_reason":' + dumps(finish_reason(reason)) + "}")
+        events = self._event(
+            '{"index":0,"delta":{},"logprobs":null,"finish_reason":' + dumps(finish_reason(reason)) + "}"
+        )
         if self._include_usage:
             events += "data: " + self._head + "]" + ',"usage":' + dumps(usage(found)) + "}\n\n"
         return (events + "data: [DONE]\n\n").encode()
