@@ -1,12 +1,16 @@
-"""One line on stderr per request (method, path, status, model, provider, duration), and the server's own notices."""
+"""One line on stderr per request (method, path, status, model, provider, duration), and the server's own notices.
+
+The lines of requests that end in the same turn of the event loop go out in one write.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any
 
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
@@ -21,10 +25,34 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+class _Lines:
+    """Lines waiting for the end of this turn of the event loop, then written to stderr at once."""
+
+    def __init__(self) -> None:
+        self.pending: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.pending.append(line)
+        if len(self.pending) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        lines, self.pending = self.pending, []
+        if not lines:
+            return
+        try:
+            sys.stderr.write("\n".join(lines) + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # stderr is gone: serving matters more than logging
+            pass
+
+
+_lines = _Lines()
+flush = _lines.flush
+
+
 class AccessLogger(AbstractAccessLogger):
     """aiohttp's access-log hook, writing ``text`` or ``json`` lines (chosen by the log format)."""
-
-    stream: TextIO = sys.stderr
 
     def __init__(self, logger: logging.Logger, log_format: str) -> None:
         super().__init__(logger, log_format)
@@ -63,15 +91,12 @@ class AccessLogger(AbstractAccessLogger):
             if error is not None:
                 parts.append(f"error={error}")
             line = " ".join(parts)
-        try:
-            self.stream.write(line + "\n")
-            self.stream.flush()
-        except (OSError, ValueError):  # stderr is gone: serving matters more than logging
-            pass
+        _lines.add(line)
 
 
 def notice(message: str, log_format: str, **fields: Any) -> None:
     """A line about the server itself (listening, stopping), in the access log's format."""
+    flush()
     if log_format == "json":
         line = json.dumps({"time": _now(), "event": message, **fields})
     else:

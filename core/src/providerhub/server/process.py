@@ -76,6 +76,9 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
         notice("stopping", settings.log_format, pid=os.getpid(), shutdown_timeout=f"{settings.shutdown_timeout:g}s")
     finally:
         await runner.cleanup()
+        from .accesslog import flush
+
+        flush()
 
 
 def _worker_main(settings: Settings, queue: Any) -> None:

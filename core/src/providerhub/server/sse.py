@@ -62,22 +62,22 @@ async def send(
     await response.prepare(request)
     try:
         if first is None:
-            await response.write(writer.first("") + writer.end(events.reason, events.usage))
-        else:
-            await response.write(writer.first(first))
-            while True:
-                try:
-                    text = await next_text(answer, events)
-                except Exception as exc:
-                    described = describe(exc)
-                    request["providerhub.error"] = described.code
-                    await response.write(error_event(described.body))
-                    break
-                if text is None:
-                    await response.write(writer.end(events.reason, events.usage))
-                    break
-                await response.write(writer.text(text))
-        await response.write_eof()
+            await response.write_eof(writer.first("") + writer.end(events.reason, events.usage))
+            return response
+        await response.write(writer.first(first))  # sent with the headers
+        while True:
+            try:
+                text = await next_text(answer, events)
+            except Exception as exc:
+                described = describe(exc)
+                request["providerhub.error"] = described.code
+                await response.write_eof(error_event(described.body))
+                return response
+            if text is None:
+                # the last events and the end of the body in one write
+                await response.write_eof(writer.end(events.reason, events.usage))
+                return response
+            await response.write(writer.text(text))
     except ConnectionResetError:
         request["providerhub.error"] = "client_disconnected"
-    return response
+        return response
