@@ -29,6 +29,18 @@ def test_models_lists_every_model_with_its_provider(client: openai.OpenAI) -> No
     assert "stall-first" in models and "fail-rate" in models
 
 
+def test_models_served_by_several_providers_are_listed_per_provider(client: openai.OpenAI) -> None:
+    owners = {m.id: m.owned_by for m in client.models.list()}
+    assert owners["echo-1"] == "Echo"  # the preferred one
+    assert owners["Echo/echo-1"] == "Echo"
+    assert owners["Plain/echo-1"] == "Plain"
+    assert "Plain/plain-1" not in owners  # served by one provider: its id alone
+    assert client.models.retrieve("Plain/echo-1").owned_by == "Plain"
+    raw = client.chat.completions.with_raw_response.create(model="Plain/echo-1", messages=ask("hi"))
+    assert raw.parse().choices[0].message.content == "plain answer"
+    assert (raw.headers["x-providerhub-provider"], raw.headers["x-providerhub-model"]) == ("Plain", "echo-1")
+
+
 def test_model_retrieve_and_unknown_model(client: openai.OpenAI) -> None:
     assert client.models.retrieve("echo-vision").owned_by == "Echo"
     assert client.models.retrieve("gemini-flash").owned_by == "Dynaspark"  # an alias resolves
@@ -251,6 +263,25 @@ def test_upstream_auth_failure_is_not_the_callers_key(client: openai.OpenAI) -> 
         client.chat.completions.create(model="fail-auth", messages=ask("hi"))
     assert caught.value.response.headers["x-should-retry"] == "false"
     assert caught.value.body["metadata"] == {"provider": "Failing", "model": "fail-auth", "retryable": False}  # type: ignore[index]
+
+
+def test_failed_fallback_names_every_attempt(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model="fail-all", messages=ask("hi"))
+    assert caught.value.status_code == 502
+    assert caught.value.response.headers["x-providerhub-attempts"] == "Alpha/m-1=429, Beta/m-1=500"
+    attempts = caught.value.body["metadata"]["attempts"]  # type: ignore[index]
+    assert [(a["provider"], a["model"], a["status"]) for a in attempts] == [("Alpha", "m-1", 429), ("Beta", "m-1", 500)]
+    assert attempts[0]["error"] == "Alpha: HTTP 429"
+
+
+def test_body_over_the_limit_is_the_clients_status_error(start: Any) -> None:
+    server = start("--max-body", "2KiB")
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model="echo-1", messages=ask("x" * 3000))
+    assert caught.value.status_code == 413
+    assert caught.value.body["code"] == "request_too_large"  # type: ignore[index]
 
 
 def test_failure_after_text_raises_in_the_stream(client: openai.OpenAI) -> None:

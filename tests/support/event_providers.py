@@ -7,11 +7,12 @@ discovered (in a ``providerhub serve`` subprocess, for example).
   ``stop``, ``top_k``): answers "Hello, world" in three chunks with ``Usage(3, 2, 5)`` and
   ``FinishReason("stop")``; asked "options", it answers the options it got as JSON; asked
   "media", the size and type of each image; asked "length", it finishes with ``"length"``.
-- ``Plain`` (``plain-1``, no options): one chunk, no events.
+- ``Plain`` (``plain-1``, and ``echo-1`` too, after ``Echo``; no options): one chunk, no events.
 - ``Failing``: ``fail-rate`` (``RateLimitError``, retry after 7 s), ``fail-timeout``,
   ``fail-auth`` (the upstream refused the key), ``fail-upstream`` (HTTP 500), ``fail-raw`` (a
   stray ``RuntimeError``), ``fail-request`` (``MessagesError``), all before any text;
-  ``fail-after`` yields "partial " and then fails with HTTP 503.
+  ``fail-after`` yields "partial " and then fails with HTTP 503; ``fail-all`` fails as a
+  router does when every candidate failed (a ``ProviderError`` with ``attempts``).
 - ``Stall``: ``stall-first`` waits 60 s before anything; ``stall-after`` yields "first " and
   waits 60 s; ``slow`` yields "a", waits 1 s, yields "b". However an answer of ``Stall`` ends,
   it appends "closed\\n" to the file named by ``$STALL_CLOSED_FILE``.
@@ -27,6 +28,7 @@ from providerhub import (
     AuthenticationError,
     FinishReason,
     MessagesError,
+    ProviderError,
     ProviderModelMixin,
     ProviderTimeoutError,
     RateLimitError,
@@ -69,17 +71,31 @@ class Echo(AsyncGeneratorProvider, ProviderModelMixin):
 
 class Plain(AsyncGeneratorProvider, ProviderModelMixin):
     default_model = "plain-1"
-    models = ["plain-1"]
+    models = ["plain-1", "echo-1"]
 
     @classmethod
     async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):
         yield "plain answer"
 
 
+class Attempt:
+    def __init__(self, provider, model, error):
+        self.provider, self.model, self.error = provider, model, error
+
+
+class AllFailed(ProviderError):
+    # what a router raises when every candidate failed: a ProviderError with its attempts
+
+    def __init__(self, attempts):
+        super().__init__("every provider failed: Alpha (429), Beta (500)", status=502)
+        self.attempts = attempts
+
+
 class Failing(AsyncGeneratorProvider, ProviderModelMixin):
     default_model = "fail-rate"
     models = [
-        "fail-rate", "fail-timeout", "fail-auth", "fail-upstream", "fail-raw", "fail-request", "fail-after"
+        "fail-rate", "fail-timeout", "fail-auth", "fail-upstream", "fail-raw", "fail-request", "fail-after",
+        "fail-all",
     ]
 
     @classmethod
@@ -95,6 +111,11 @@ class Failing(AsyncGeneratorProvider, ProviderModelMixin):
             raise AuthenticationError("upstream answered HTTP 401: bad key", status=401)
         if model == "fail-upstream":
             raise ResponseError("upstream answered HTTP 500: oops", status=500)
+        if model == "fail-all":
+            raise AllFailed([
+                Attempt("Alpha", "m-1", RateLimitError("Alpha: HTTP 429", status=429, provider="Alpha")),
+                Attempt("Beta", "m-1", ResponseError("Beta: HTTP 500", status=500, provider="Beta")),
+            ])
         if model == "fail-request":
             raise MessagesError("the provider cannot take an empty system message")
         raise RuntimeError("the provider broke")

@@ -21,8 +21,15 @@ def _printable(text: str, limit: int = 200) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
+_stamp: list[Any] = [0, ""]
+
+
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """The time in UTC to the second (formatted once a second)."""
+    second = int(time.time())
+    if second != _stamp[0]:
+        _stamp[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))]
+    return str(_stamp[1])
 
 
 class _Lines:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +29,9 @@ async def read_body(request: web.Request, settings: Settings) -> bytes:
     if length is not None and length > settings.max_body:
         raise ApiError(413, f"the request body is larger than {settings.max_body} bytes", code="request_too_large")
     try:
+        if sys.version_info >= (3, 11):  # a timeout without a task of its own
+            async with asyncio.timeout(settings.read_timeout):
+                return await request.read()
         return await asyncio.wait_for(request.read(), settings.read_timeout)
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(
