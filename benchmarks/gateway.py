@@ -306,7 +306,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"{'  client CPU per request, ' + mode:<34} {ours_cpu:>10.0f}us {base_cpu:>10.0f}us")
     ours_lat, base_lat = statistics.median(lat["gateway"]) * 1000, statistics.median(lat["floor"]) * 1000
     result.update({"latency_ms": ours_lat, "floor_latency_ms": base_lat, "added_latency_ms": ours_lat - base_lat})
-    print(f"{'median latency, one at a time':<34} {ours_lat:>10.2f}ms {base_lat:>10.2f}ms  +{ours_lat - base_lat:.2f} ms")
+    print(
+        f"{'median latency, one at a time':<34} {ours_lat:>10.2f}ms {base_lat:>10.2f}ms  +{ours_lat - base_lat:.2f} ms"
+    )
     for name, (kib, failed) in held.items():
         result[f"{name}_kib_per_stream"] = kib
         result[f"{name}_failed_streams"] = failed

@@ -277,9 +277,9 @@ def test_failed_fallback_names_every_attempt(client: openai.OpenAI) -> None:
 
 def test_body_over_the_limit_is_the_clients_status_error(start: Any) -> None:
     server = start("--max-body", "2KiB")
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
-        with pytest.raises(openai.APIStatusError) as caught:
-            client.chat.completions.create(model="echo-1", messages=ask("x" * 3000))
+    client = openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0)
+    with client, pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model="echo-1", messages=ask("x" * 3000))
     assert caught.value.status_code == 413
     assert caught.value.body["code"] == "request_too_large"  # type: ignore[index]
 
