@@ -124,6 +124,23 @@ def test_every_error_has_the_openai_shape(
     assert error["message"]
 
 
+def test_lone_surrogates_are_refused_and_pairs_are_text(gateway: Gateway) -> None:
+    lone = b'{"model": "echo-1", "messages": [{"role": "user", "content": "a\\ud800b"}]}'
+    reply = request(gateway.url, "POST", CHAT, lone)
+    assert reply.status == 400
+    assert "lone UTF-16 surrogate" in reply.json()["error"]["message"]
+    pair = b'{"model": "echo-1", "messages": [{"role": "user", "content": "messages \\ud83d\\ude00"}]}'
+    reply = request(gateway.url, "POST", CHAT, pair)
+    assert reply.status == 200
+
+
+def test_where_a_provider_connects_is_never_taken_from_a_request(gateway: Gateway) -> None:
+    for name in ("proxy", "api_base", "api_key", "timeout"):
+        body = {"model": "echo-1", "messages": HI, name: "http://127.0.0.1:9/"}
+        error = request(gateway.url, "POST", CHAT, body).json()["error"]
+        assert (error["param"], error["code"]) == (name, "unsupported_parameter")
+
+
 def test_method_not_allowed_says_which_are(gateway: Gateway) -> None:
     reply = request(gateway.url, "PUT", CHAT, b"{}")
     assert reply.status == 405

@@ -47,11 +47,24 @@ class _Lines:
         lines, self.pending = self.pending, []
         if not lines:
             return
-        try:
-            sys.stderr.write("\n".join(lines) + "\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):  # stderr is gone: serving matters more than logging
-            pass
+        # writes of at most PIPE_BUF bytes stay whole when several workers share one pipe
+        batch: list[str] = []
+        size = 0
+        for line in lines:
+            if batch and size + len(line) >= 4000:
+                _write("\n".join(batch) + "\n")
+                batch, size = [], 0
+            batch.append(line)
+            size += len(line) + 1
+        _write("\n".join(batch) + "\n")
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr is gone: serving matters more than logging
+        pass
 
 
 _lines = _Lines()
@@ -109,8 +122,4 @@ def notice(message: str, log_format: str, **fields: Any) -> None:
     else:
         detail = " ".join(f"{key}={value}" for key, value in fields.items())
         line = f"providerhub: {message}" + (f" ({detail})" if detail else "")
-    try:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+    _write(line + "\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -115,6 +116,8 @@ SAME = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tok
 """Parameters that mean the same thing: either reaches a provider that declares the other."""
 
 UNSUPPORTED = ("tools", "tool_choice", "functions", "function_call")
+RESERVED = frozenset({"proxy", "media", "timeout", "api_key", "api_base", "api_endpoint", "base_url", "session"})
+"""Keywords that say where and how a provider connects: never taken from a request, whatever it declares."""
 HANDLED = ("model", "messages", "stream", "stream_options", "n")
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 MESSAGE_KEYS = ("role", "content", "name", "refusal")
@@ -123,6 +126,9 @@ MESSAGE_KEYS = ("role", "content", "name", "refusal")
 def _shown(value: Any) -> str:
     kind = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return kind.get(type(value), f"{type(value).__name__} {value!r:.40}")
+
+
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def depth(value: Any) -> int:
@@ -148,6 +154,15 @@ def parse_json(body: bytes, settings: Settings) -> Any:
         raise _too_deep(settings) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"the request body is not valid JSON: {exc}", None, "invalid_json") from None
+    if _SURROGATE.search(body):  # an escaped surrogate: valid JSON, but only as half of a pair
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise bad_request(
+                "the request body holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text",
+                None,
+                "invalid_json",
+            ) from None
     # fewer brackets than the limit cannot nest deeper than it: skip the walk for most bodies
     if body.count(b"[") + body.count(b"{") > settings.max_depth and depth(value) > settings.max_depth:
         raise _too_deep(settings)
@@ -294,6 +309,8 @@ def provider_options(chat: ChatRequest, declared: Mapping[str, Any]) -> tuple[di
         elif target not in options:
             options[target] = _convert(value, declared[target])
     for name, value in chat.extra.items():
+        if name in RESERVED:
+            raise bad_request(f"{name} cannot be set in a request", name, "unsupported_parameter")
         if name not in declared:
             raise bad_request(f"unknown parameter: {name:.60}", name[:60], "unknown_parameter")
         options[name] = _convert(value, declared[name])
