@@ -480,7 +480,7 @@ def _cmd_chat(ctx: _Context) -> int:
 
 def _cmd_serve(ctx: _Context) -> int:
     try:
-        import aiohttp  # noqa: F401
+        from aiohttp import web  # noqa: F401
     except ImportError:
         raise UsageError("the server needs aiohttp: pip install 'providerhub[server]'") from None
     from providerhub.server import serve
