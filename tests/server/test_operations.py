@@ -116,6 +116,13 @@ def test_remote_images_refused_by_default(gateway: Gateway) -> None:
     assert error["param"] == "messages[0].content[1].image_url.url"
 
 
+def test_no_image_is_read_for_a_model_without_vision(gateway: Gateway) -> None:
+    body = image_request("https://example.com/cat.png")
+    body["model"] = "echo-1"
+    error = request(gateway.url, "POST", CHAT, body).json()["error"]
+    assert (error["code"], error["param"]) == ("model_not_vision", "messages")
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "127.1.2.3"])
 def test_remote_images_never_from_this_machine(start: Start, host: str) -> None:
     listener = socket.socket()

@@ -13,7 +13,7 @@ from aiohttp import web
 import providerhub
 
 from ..errors import ModelNotSupportedError
-from ..types import Chunk, MediaListType
+from ..types import Chunk
 from . import images, openapi, sse
 from .errors import ApiError, bad_request
 from .parse import parse_chat, parse_json, provider_options
@@ -43,12 +43,13 @@ async def read_body(request: web.Request, settings: Settings) -> bytes:
         ) from None
 
 
-def _resolve(name: str, media: MediaListType | None) -> providerhub.Resolution:
+def _resolve(name: str, images: bool) -> providerhub.Resolution:
+    """Who answers ``name``; checked before any image is read or fetched."""
     found = providerhub.resolve(name)  # a name nobody serves is a 404, with or without images
-    if not media:
+    if not images:
         return found
     try:
-        return providerhub.resolve(name, media=media)
+        return providerhub.resolve(name, media=[(b"", None)])  # resolution asks only whether there are images
     except ModelNotSupportedError as exc:
         raise bad_request(" ".join(str(exc).split()), "messages", "model_not_vision") from None
 
@@ -65,8 +66,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     chat = parse_chat(parse_json(await read_body(request, settings), settings), settings)
     request["providerhub.model"] = chat.model
+    found = _resolve(chat.model, bool(chat.images))
     media = await images.load(chat.images, settings) if chat.images else None
-    found = _resolve(chat.model, media)
     provider = found.provider
     name = provider.name
     request["providerhub.provider"] = name
