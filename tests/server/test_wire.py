@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 
 import pytest
 
@@ -181,6 +182,22 @@ def test_slow_client_gets_a_408(start: object) -> None:
         assert b'"code":"request_timeout"' in data
     finally:
         sock.close()
+
+
+def test_slow_headers_and_idle_connections_are_closed(start: object) -> None:
+    server = start("--read-timeout", "0.5")  # type: ignore[operator]
+    from support.rawhttp import connect
+
+    idle, partial = connect(server.url, timeout=10), connect(server.url, timeout=10)
+    try:
+        partial.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\n")
+        started = time.monotonic()
+        assert idle.recv(1) == b""  # closed by the server
+        assert partial.recv(1) == b""
+        assert time.monotonic() - started < 5
+    finally:
+        idle.close()
+        partial.close()
 
 
 def test_health_and_ready_need_no_key(start: object) -> None:

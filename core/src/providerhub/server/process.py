@@ -61,6 +61,7 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
         access_log_format=settings.log_format,
         shutdown_timeout=settings.shutdown_timeout,
         handler_cancellation=True,  # a client that goes away stops its provider call
+        keepalive_timeout=settings.read_timeout,  # an idle connection, or one sending headers slowly, is closed
     )
     await runner.setup()
     try:
