@@ -100,6 +100,13 @@ web.run_app(app, host="127.0.0.1", port=0, print=lambda *a: None, access_log=Non
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -183,11 +190,12 @@ async def capture(url: str) -> dict[str, Any]:
     return {"plain": plain, "events": events}
 
 
-async def rate(url: str, stream: bool, requests: int, concurrency: int) -> tuple[float, float]:
-    """Requests per second and the client's CPU seconds per request."""
+async def rate(server: Server, stream: bool, requests: int, concurrency: int) -> tuple[float, float, float]:
+    """Requests per second, and the client's and the server's CPU seconds per request."""
     import aiohttp
 
     body = request_body("instant", stream)
+    url = server.url
     left = requests
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
@@ -201,9 +209,11 @@ async def rate(url: str, stream: bool, requests: int, concurrency: int) -> tuple
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))  # warm the connections
         left = requests
-        cpu, start = time.process_time(), time.perf_counter()
+        cpu, start, served = time.process_time(), time.perf_counter(), cpu_seconds(server.proc.pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return requests / (time.perf_counter() - start), (time.process_time() - cpu) / requests
+        elapsed = time.perf_counter() - start
+        server_cpu = (cpu_seconds(server.proc.pid) - served) / requests
+        return requests / elapsed, (time.process_time() - cpu) / requests, server_cpu
 
 
 async def latency(url: str, requests: int) -> float:
@@ -276,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             bodies = asyncio.run(capture(ours.url))
             with floor(root / "f", bodies, args.hold) as base:
                 sides = {"gateway": ours, "floor": base}
-                rates: dict[str, dict[str, list[tuple[float, float]]]] = {
+                rates: dict[str, dict[str, list[tuple[float, float, float]]]] = {
                     mode: {name: [] for name in sides} for mode in ("plain", "stream")
                 }
                 lat: dict[str, list[float]] = {name: [] for name in sides}
@@ -285,7 +295,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     for mode in ("plain", "stream"):
                         for name in order:
                             rates[mode][name].append(
-                                asyncio.run(rate(sides[name].url, mode == "stream", args.requests, CONCURRENCY))
+                                asyncio.run(rate(sides[name], mode == "stream", args.requests, CONCURRENCY))
                             )
                     for name in order:
                         lat[name].append(asyncio.run(latency(sides[name].url, args.latency_requests)))
@@ -293,17 +303,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     result: dict[str, float] = {}
     print(f"{'figure':<34} {'gateway':>12} {'floor':>12} {'ratio':>7}")
     for mode in ("plain", "stream"):
-        ours_rps = statistics.median(r for r, _ in rates[mode]["gateway"])
-        base_rps = statistics.median(r for r, _ in rates[mode]["floor"])
-        ours_cpu = statistics.median(c for _, c in rates[mode]["gateway"]) * 1e6
-        base_cpu = statistics.median(c for _, c in rates[mode]["floor"]) * 1e6
+        ours_rps = statistics.median(r[0] for r in rates[mode]["gateway"])
+        base_rps = statistics.median(r[0] for r in rates[mode]["floor"])
+        ours_cpu = statistics.median(r[1] for r in rates[mode]["gateway"]) * 1e6
+        base_cpu = statistics.median(r[1] for r in rates[mode]["floor"]) * 1e6
+        ours_server = statistics.median(r[2] for r in rates[mode]["gateway"]) * 1e6
+        base_server = statistics.median(r[2] for r in rates[mode]["floor"]) * 1e6
         ratio = statistics.median(
             g[0] / f[0] for g, f in zip(rates[mode]["gateway"], rates[mode]["floor"], strict=True)
         )
         result.update({f"{mode}_rps": ours_rps, f"{mode}_floor_rps": base_rps, f"{mode}_ratio": ratio})
         result.update({f"{mode}_client_cpu_us": ours_cpu, f"{mode}_floor_client_cpu_us": base_cpu})
+        result.update({f"{mode}_server_cpu_us": ours_server, f"{mode}_floor_server_cpu_us": base_server})
         print(f"{'req/s at 32, ' + mode:<34} {ours_rps:>12,.0f} {base_rps:>12,.0f} {ratio:>6.2f}x")
         print(f"{'  client CPU per request, ' + mode:<34} {ours_cpu:>10.0f}us {base_cpu:>10.0f}us")
+        print(f"{'  server CPU per request, ' + mode:<34} {ours_server:>10.0f}us {base_server:>10.0f}us")
     ours_lat, base_lat = statistics.median(lat["gateway"]) * 1000, statistics.median(lat["floor"]) * 1000
     result.update({"latency_ms": ours_lat, "floor_latency_ms": base_lat, "added_latency_ms": ours_lat - base_lat})
     print(
