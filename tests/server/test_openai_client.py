@@ -150,6 +150,16 @@ def test_options_reach_the_provider_and_unsupported_ones_are_named(client: opena
     assert raw.headers["x-providerhub-ignored-params"] == "presence_penalty, seed"
 
 
+@pytest.mark.parametrize(
+    ("extra", "param"), [({"top_k": "4"}, "top_k"), ({"top_k": True}, "top_k"), ({"top_k": 1.5}, "top_k")]
+)
+def test_declared_options_of_the_wrong_type_are_a_400(client: openai.OpenAI, extra: dict[str, Any], param: str) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="echo-1", messages=ask("options"), extra_body=extra)
+    assert caught.value.body["param"] == param  # type: ignore[index]
+    assert "must be an integer" in caught.value.body["message"]  # type: ignore[index]
+
+
 def test_no_ignored_params_header_when_nothing_is_ignored(client: openai.OpenAI) -> None:
     raw = client.chat.completions.with_raw_response.create(model="echo-1", messages=ask("hi"), temperature=0.2)
     assert "x-providerhub-ignored-params" not in raw.headers
@@ -166,6 +176,7 @@ def test_no_ignored_params_header_when_nothing_is_ignored(client: openai.OpenAI)
         ({"max_tokens": 0}, "max_tokens"),
         ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
         ({"stream_options": {"include_usage": True}}, "stream_options"),
+        ({"extra_body": {"proxy": "http://127.0.0.1:9"}}, "proxy"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(client: openai.OpenAI, kwargs: dict[str, Any], param: str) -> None:

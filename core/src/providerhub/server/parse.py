@@ -287,14 +287,26 @@ def parse_chat(body: Any, settings: Settings) -> ChatRequest:
     return ChatRequest(model, messages, images, stream, include_usage, params, extra)
 
 
-def _convert(value: Any, kind: Any) -> Any:
-    """A parameter value in the type the provider declares, when one plainly converts to the other."""
+_KINDS: dict[Any, str] = {int: "an integer", float: "a number", str: "a string", bool: "a boolean"}
+
+
+def _convert(name: str, value: Any, kind: Any) -> Any:
+    """A parameter's value in the type the provider declares it with, or a 400 naming it."""
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind is str and isinstance(value, list) and len(value) == 1:
-        return value[0]
+        value = value[0]
     if kind == list[str] and isinstance(value, str):
         return [value]
+    if kind == list[str]:
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    elif kind in _KINDS:
+        ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    else:
+        ok = True  # a type the server does not know: the call API checks it
+    if not ok:
+        what = "a list of strings" if kind == list[str] else _KINDS[kind]
+        raise bad_request(f"{name} must be {what} for this model's provider, not {_shown(value)}", name, "invalid_type")
     return value
 
 
@@ -307,11 +319,11 @@ def provider_options(chat: ChatRequest, declared: Mapping[str, Any]) -> tuple[di
         if target is None:
             ignored.append(name)
         elif target not in options:
-            options[target] = _convert(value, declared[target])
+            options[target] = _convert(name, value, declared[target])
     for name, value in chat.extra.items():
         if name in RESERVED:
             raise bad_request(f"{name} cannot be set in a request", name, "unsupported_parameter")
         if name not in declared:
             raise bad_request(f"unknown parameter: {name:.60}", name[:60], "unknown_parameter")
-        options[name] = _convert(value, declared[name])
+        options[name] = _convert(name, value, declared[name])
     return options, ignored

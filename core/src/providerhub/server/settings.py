@@ -33,7 +33,7 @@ class Settings:
     log_format: str = "text"
     allow_remote_images: bool = False
     read_timeout: float = 30.0
-    """Seconds a client may take to send a request's body."""
+    """Seconds a client may take to send a request's body; idle connections are closed after it too."""
     max_messages: int = 1000
     max_depth: int = 32
     """Deepest nesting of objects and arrays a request body may have."""
@@ -119,7 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive(float),
         default=d.read_timeout,
         metavar="SECONDS",
-        help=f"how long a client may take to send its request body (default {d.read_timeout:g})",
+        help=f"how long a client may take to send its request; idle connections close after it (default {d.read_timeout:g})",
     )
     parser.add_argument(
         "--log-format", choices=LOG_FORMATS, default=d.log_format, help="access log lines on stderr (default text)"
