@@ -119,7 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive(float),
         default=d.read_timeout,
         metavar="SECONDS",
-        help=f"how long a client may take to send its request; idle connections close after it (default {d.read_timeout:g})",
+        help=f"how long a client may take to send its request; idle connections close too (default {d.read_timeout:g})",
     )
     parser.add_argument(
         "--log-format", choices=LOG_FORMATS, default=d.log_format, help="access log lines on stderr (default text)"
