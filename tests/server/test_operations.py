@@ -212,7 +212,14 @@ def test_workers_share_the_port(start: Start) -> None:
     assert server.proc.pid not in pids
     reply = request(server.url, "POST", CHAT, {"model": "echo-1", "messages": HI})
     assert reply.json()["choices"][0]["message"]["content"] == "Hello, world"
-    assert server.stop() == 0
+    sock = post_json_raw(server.url, CHAT, {"model": "slow", "messages": HI, "stream": True})
+    try:
+        read_until(sock, b'"content":"a"')
+        server.proc.send_signal(signal.SIGINT)  # as Ctrl-C: the workers finish what is in flight
+        assert b"data: [DONE]\n\n" in read_until(sock, b"data: [DONE]\n\n")
+    finally:
+        sock.close()
+    assert server.proc.wait(15) == 0
 
 
 def test_python_m_providerhub_serve(start: Start) -> None:
