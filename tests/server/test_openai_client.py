@@ -160,6 +160,14 @@ def test_declared_options_of_the_wrong_type_are_a_400(client: openai.OpenAI, ext
     assert "must be an integer" in caught.value.body["message"]  # type: ignore[index]
 
 
+def test_max_tokens_by_either_name(client: openai.OpenAI) -> None:
+    raw = client.chat.completions.with_raw_response.create(
+        model="echo-1", messages=ask("options"), max_completion_tokens=7, max_tokens=9
+    )
+    assert json.loads(raw.parse().choices[0].message.content or "") == {"max_tokens": 9}
+    assert raw.headers["x-providerhub-ignored-params"] == "max_completion_tokens"
+
+
 def test_no_ignored_params_header_when_nothing_is_ignored(client: openai.OpenAI) -> None:
     raw = client.chat.completions.with_raw_response.create(model="echo-1", messages=ask("hi"), temperature=0.2)
     assert "x-providerhub-ignored-params" not in raw.headers

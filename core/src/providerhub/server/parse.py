@@ -315,11 +315,16 @@ def provider_options(chat: ChatRequest, declared: Mapping[str, Any]) -> tuple[di
     options: dict[str, Any] = {}
     ignored: list[str] = []
     for name, value in chat.params.items():
-        target = name if name in declared else SAME.get(name) if SAME.get(name) in declared else None
-        if target is None:
+        if name in declared:
+            options[name] = _convert(name, value, declared[name])
+    for name, value in chat.params.items():
+        twin = SAME.get(name)
+        if name in declared:
+            continue
+        if twin is not None and twin in declared and twin not in options:
+            options[twin] = _convert(name, value, declared[twin])
+        else:
             ignored.append(name)
-        elif target not in options:
-            options[target] = _convert(name, value, declared[target])
     for name, value in chat.extra.items():
         if name in RESERVED:
             raise bad_request(f"{name} cannot be set in a request", name, "unsupported_parameter")
