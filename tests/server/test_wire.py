@@ -213,6 +213,8 @@ def test_health_and_ready_need_no_key(start: object) -> None:
     assert request(server.url, "GET", "/v1/models").status == 401
     assert request(server.url, "GET", "/v1/models", headers={"Authorization": "Bearer k"}).status == 200
     assert request(server.url, "GET", "/openapi.json").status == 200
+    for path in ("/v1/nothing", "/v1", "/V1/models", "/v1/./models", "//v1/models", "/health/../v1/models"):
+        assert request(server.url, "GET", path).status == 401, path
 
 
 def test_openapi_describes_the_routes(gateway: Gateway) -> None:

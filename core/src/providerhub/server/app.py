@@ -22,6 +22,9 @@ EXPOSED = (
     "x-providerhub-provider, x-providerhub-model, x-providerhub-ignored-params, x-providerhub-attempts, retry-after"
 )
 
+OPEN = frozenset({"/health", "/health/ready", "/openapi.json"})
+"""The paths that need no key (with ``--api-key``, every other path does, unknown ones included)."""
+
 log = logging.getLogger("providerhub.server")
 
 
@@ -62,7 +65,7 @@ def _guard(settings: Settings) -> Middleware:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if key is not None and (request.path.startswith("/v1/") or request.path == "/v1"):
+            if key is not None and request.path not in OPEN:
                 check_key(request)
             return await handler(request)
         except asyncio.CancelledError:
