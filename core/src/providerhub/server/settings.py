@@ -95,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-key",
         metavar="KEY",
-        help=f"require 'Authorization: Bearer KEY' on /v1 routes (default: ${API_KEY_ENV}; none: open)",
+        help=f"require 'Authorization: Bearer KEY' (not on /health*, /openapi.json; default: ${API_KEY_ENV})",
     )
     parser.add_argument(
         "--cors-origin",
