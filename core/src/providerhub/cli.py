@@ -159,7 +159,11 @@ def _add_serve(commands: Any, common: _Parser) -> None:
     from providerhub.server.settings import add_arguments
 
     serve = commands.add_parser(
-        "serve", parents=[common], help="serve the OpenAI-compatible HTTP API (needs providerhub[server])"
+        "serve",
+        parents=[common],
+        help="serve the OpenAI-compatible HTTP API (needs providerhub[server])",
+        description="Serve every installed provider over OpenAI's chat API, at http://HOST:PORT/v1 "
+        "(needs the server extra: pip install 'providerhub[server]'). SIGTERM or Ctrl-C stops it gracefully.",
     )
     add_arguments(serve)
     serve.set_defaults(run=_cmd_serve)
