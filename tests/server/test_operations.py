@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,8 +30,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def closed_count(path: Path) -> int:
-    return path.read_text().count("closed") if path.exists() else 0
+def closed(path: Path, prompt: str) -> bool:
+    """Whether the stalling provider has closed its answer to ``prompt``."""
+    return path.exists() and f"closed {prompt}" in path.read_text().splitlines()
+
+
+def unique() -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"hi {uuid.uuid4().hex}"}]
 
 
 # -- access log ---------------------------------------------------------------------------------
@@ -173,8 +179,8 @@ def test_sigterm_lets_streams_in_flight_finish(start: Start) -> None:
 
 def test_shutdown_timeout_cuts_stalled_streams(start: Start, closed_file: Path) -> None:
     server = start("--shutdown-timeout", "1")
-    before = closed_count(closed_file)
-    sock = post_json_raw(server.url, CHAT, {"model": "stall-after", "messages": HI, "stream": True})
+    messages = unique()
+    sock = post_json_raw(server.url, CHAT, {"model": "stall-after", "messages": messages, "stream": True})
     try:
         read_until(sock, b"first ")
         started = time.monotonic()
@@ -182,19 +188,20 @@ def test_shutdown_timeout_cuts_stalled_streams(start: Start, closed_file: Path) 
         assert time.monotonic() - started < 8
     finally:
         sock.close()
-    wait_for(lambda: closed_count(closed_file) > before)
+    wait_for(lambda: closed(closed_file, messages[0]["content"]))
 
 
 @pytest.mark.parametrize("model", ["stall-first", "stall-after"])
 def test_client_going_away_closes_the_provider_call(gateway: Gateway, closed_file: Path, model: str) -> None:
-    before = closed_count(closed_file)
-    sock = post_json_raw(gateway.url, CHAT, {"model": model, "messages": HI, "stream": True})
+    messages = unique()
+    sock = post_json_raw(gateway.url, CHAT, {"model": model, "messages": messages, "stream": True})
     if model == "stall-after":
         read_until(sock, b"first ")
     else:
         time.sleep(0.3)
+    assert not closed(closed_file, messages[0]["content"])
     sock.close()
-    wait_for(lambda: closed_count(closed_file) > before)
+    wait_for(lambda: closed(closed_file, messages[0]["content"]))
 
 
 # -- workers and the command line ---------------------------------------------------------------

@@ -15,7 +15,8 @@ discovered (in a ``providerhub serve`` subprocess, for example).
   router does when every candidate failed (a ``ProviderError`` with ``attempts``).
 - ``Stall``: ``stall-first`` waits 60 s before anything; ``stall-after`` yields "first " and
   waits 60 s; ``slow`` yields "a", waits 1 s, yields "b". However an answer of ``Stall`` ends,
-  it appends "closed\\n" to the file named by ``$STALL_CLOSED_FILE``.
+  it appends "closed PROMPT" (its last message's text) as a line to the file named by
+  ``$STALL_CLOSED_FILE``.
 """
 
 SOURCE = """
@@ -142,7 +143,7 @@ class Stall(AsyncGeneratorProvider, ProviderModelMixin):
         finally:
             if os.environ.get("STALL_CLOSED_FILE"):
                 with open(os.environ["STALL_CLOSED_FILE"], "a") as f:
-                    f.write("closed\\n")
+                    f.write(f"closed {last_text(messages)}\\n")
 
 
 @hookimpl
