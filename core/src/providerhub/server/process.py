@@ -70,7 +70,10 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except NotImplementedError:  # Windows: a plain handler that wakes the loop
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
         host, port = runner.addresses[0][:2]
         ready(_url(host, port))
         await stop.wait()
