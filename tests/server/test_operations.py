@@ -234,10 +234,15 @@ def test_python_m_providerhub_serve(start: Start) -> None:
     assert request(server.url, "GET", "/health").status == 200
 
 
-def test_busy_port_is_one_error_line(start: Start, server_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_busy_port_is_one_error_line(start: Start, server_env: dict[str, str], workers: str) -> None:
     server = start()
     result = subprocess.run(
-        [script(), "serve", "--port", str(server.port)], env=server_env, capture_output=True, text=True, timeout=60
+        [script(), "serve", "--port", str(server.port), "--workers", workers],
+        env=server_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"providerhub: error: cannot listen on {server.url}")

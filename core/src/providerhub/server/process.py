@@ -90,8 +90,11 @@ def _worker_main(settings: Settings, queue: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into SIGTERM for each worker
     try:
         asyncio.run(run_worker(settings, lambda url: queue.put(("ready", url)), reuse_port=True))
+    except OSError as exc:
+        queue.put(("error", f"cannot listen on {_url(settings.host, settings.port)}: {exc.strerror or exc}"))
+        sys.exit(1)
     except Exception as exc:
-        queue.put(("error", f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else str(exc)))
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
         sys.exit(1)
 
 
@@ -136,7 +139,10 @@ def _supervise(settings: Settings) -> int:
                     break
                 except Exception:  # queue.Empty: check the workers are alive and wait on
                     if any(w.exitcode not in (None, 0) for w in workers):
-                        kind, text = "error", "a worker exited while starting"
+                        try:  # the reason it reported, if any
+                            kind, text = queue.get(timeout=1)
+                        except Exception:
+                            kind, text = "error", "a worker exited while starting"
                         break
             if kind == "error":
                 notice(f"error: {text}", settings.log_format)
