@@ -51,6 +51,9 @@ async def images() -> AsyncIterator[str]:
     async def text(request: web.Request) -> web.Response:
         return web.Response(text="<html>not an image</html>", content_type="text/html")
 
+    async def big(request: web.Request) -> web.Response:
+        return web.Response(body=PNG + bytes(8192), content_type="image/png")  # refused by its Content-Length
+
     async def missing(request: web.Request) -> web.Response:
         return web.Response(status=404)
 
@@ -61,6 +64,7 @@ async def images() -> AsyncIterator[str]:
     app.router.add_get("/slow", slow)
     app.router.add_get("/text", text)
     app.router.add_get("/missing", missing)
+    app.router.add_get("/big", big)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -84,6 +88,7 @@ async def test_fetch_within_the_caps(images: str) -> None:
     ("path", "code", "fragment"),
     [
         ("/huge", "image_too_large", "larger than 4096 bytes"),
+        ("/big", "image_too_large", "larger than 4096 bytes"),
         ("/redirect?hops=5", "invalid_image_url", "more than 3 redirects"),
         ("/slow", "invalid_image_url", "timed out"),
         ("/text", "invalid_image", "not a png, jpeg, gif or webp image"),

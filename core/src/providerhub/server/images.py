@@ -32,11 +32,15 @@ def is_public(address: Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def _too_large(ref: ImageRef, settings: Settings) -> ApiError:
+    return bad_request(
+        f"the image at {ref.param} is larger than {settings.max_image_bytes} bytes", ref.param, "image_too_large"
+    )
+
+
 def _checked(data: bytes, ref: ImageRef, settings: Settings) -> bytes:
     if len(data) > settings.max_image_bytes:
-        raise bad_request(
-            f"the image at {ref.param} is larger than {settings.max_image_bytes} bytes", ref.param, "image_too_large"
-        )
+        raise _too_large(ref, settings)
     try:
         image_type(data, "the image")
     except MediaError as exc:
@@ -47,9 +51,7 @@ def _checked(data: bytes, ref: ImageRef, settings: Settings) -> bytes:
 def _from_data_uri(ref: ImageRef, settings: Settings) -> bytes:
     # base64 takes 4 characters for 3 bytes: refuse an oversized one before decoding it
     if len(ref.url) > settings.max_image_bytes * 4 // 3 + 256:
-        raise bad_request(
-            f"the image at {ref.param} is larger than {settings.max_image_bytes} bytes", ref.param, "image_too_large"
-        )
+        raise _too_large(ref, settings)
     try:
         data = to_bytes(ref.url)
     except MediaError as exc:
@@ -121,7 +123,7 @@ async def fetch(ref: ImageRef, settings: Settings, allowed: Callable[[Address], 
                         raise _Refused(f"the image URL answered HTTP {response.status}")
                     declared = response.content_length
                     if declared is not None and declared > settings.max_image_bytes:
-                        return _checked(b"x" * (settings.max_image_bytes + 1), ref, settings)
+                        raise _too_large(ref, settings)
                     data = bytearray()
                     async for block in response.content.iter_chunked(65536):
                         data += block
