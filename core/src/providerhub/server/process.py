@@ -9,6 +9,7 @@ lets answers in flight finish, for up to the shutdown timeout, before cutting th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import ipaddress
 import multiprocessing
@@ -40,10 +41,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def _load_registry() -> None:
-    """Discover plugins before listening, so no request waits for it."""
+    """Discover plugins and import every provider before listening, so no request waits for either."""
     import providerhub
 
-    providerhub.list_providers()
+    for provider in providerhub.list_providers():
+        # a provider that cannot be resolved says why when a request asks for it
+        with contextlib.suppress(providerhub.ProviderHubError):
+            providerhub.resolve(provider.name)
 
 
 async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = False) -> None:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 import providerhub
 
+from ..call import call_provider
 from ..errors import ModelNotSupportedError
 from ..types import Chunk
 from . import images, openapi, sse
@@ -76,16 +77,16 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if ignored:
         headers["x-providerhub-ignored-params"] = ", ".join(ignored)
     request["providerhub.headers"] = headers
-    answer = providerhub.stream(chat.model, chat.messages, media=media, **options)  # type: ignore[arg-type]
+    # one attempt, with the provider resolution chose (the request is already checked and in the
+    # shape providers take: text messages, image bytes)
+    answer = call_provider(provider, found.model, chat.messages, media=media, options=options)  # type: ignore[arg-type]
     try:
         if chat.stream:
             return await sse.send(request, answer, ChunkWriter(found.model, chat.include_usage), headers)
         text, events = await _collect(answer)
         return json_response(completion(found.model, text, events.reason, events.usage), headers=headers)
     finally:
-        aclose = getattr(answer, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await answer.aclose()
 
 
 def _listing(created: int) -> list[dict[str, Any]]:
