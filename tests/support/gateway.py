@@ -29,11 +29,13 @@ def script() -> str:
 
 
 def clean_environ(cache_dir: Path, **extra: str) -> dict[str, str]:
-    """This process's environment without providerhub or pytest settings, with a private cache."""
+    """This process's environment without providerhub or pytest settings, with a private cache and
+    no configuration file (the user's own is never read)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVIDERHUB_", "PYTEST_", "DYNASPARK_"))}
     for name in ("PYTHONPATH", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG"):
         env.pop(name, None)
     env["PROVIDERHUB_CACHE_DIR"] = str(cache_dir)
+    env["PROVIDERHUB_CONFIG"] = str(cache_dir / "absent-providerhub.toml")
     env.update(extra)
     return env
 

@@ -15,6 +15,8 @@ from typing import Any
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
+from . import keys
+
 
 def _printable(text: str, limit: int = 200) -> str:
     text = text[:limit]
@@ -84,9 +86,9 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         peer = request.remote or "-"
-        model = request.get("providerhub.model")
-        provider = request.get("providerhub.provider")
-        error = request.get("providerhub.error")
+        model = request.get(keys.MODEL)
+        provider = request.get(keys.PROVIDER)
+        error = request.get(keys.ERROR)
         if self.as_json:
             line = json.dumps(
                 {

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from . import routes
+from ..hub import Hub, default_hub
+from . import keys, routes
 from .errors import ApiError, Described, describe
 from .settings import Settings
 from .shapes import json_response
@@ -78,8 +79,8 @@ def _guard(settings: Settings) -> Middleware:
             described = describe(exc)
             if described.status >= 500 and described.code == "internal_error":
                 log.error("unexpected error answering %s %s\n%s", request.method, request.path, traceback.format_exc())
-        request["providerhub.error"] = described.code
-        headers = {**request.get("providerhub.headers", {}), **described.headers}
+        request[keys.ERROR] = described.code
+        headers = {**request.get(keys.HEADERS, {}), **described.headers}
         response = json_response(described.body, status=described.status, headers=headers)
         if described.status == 408:
             response.force_close()
@@ -129,8 +130,8 @@ def _cors(settings: Settings) -> tuple[Middleware, Callable[[web.Request, web.St
     return preflight, on_prepare
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The gateway as an aiohttp application (``providerhub serve`` runs it; tests and embedders may too)."""
+def create_app(settings: Settings, hub: Hub | None = None) -> web.Application:
+    """The gateway as an aiohttp application serving ``hub``'s providers (default: ``providerhub.default_hub()``)."""
     middlewares: list[Middleware] = []
     if settings.cors_origins:
         preflight, on_prepare = _cors(settings)
@@ -140,5 +141,6 @@ def create_app(settings: Settings) -> web.Application:
     if settings.cors_origins:
         app.on_response_prepare.append(on_prepare)
     app[SETTINGS] = settings
+    app[routes.HUB] = hub if hub is not None else default_hub()
     routes.add_routes(app)
     return app

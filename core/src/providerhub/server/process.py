@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ProviderHubError
+from ..hub import Hub, default_hub
 from .accesslog import notice
 from .settings import Settings
 
@@ -40,14 +42,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _load_registry() -> None:
+def _load(hub: Hub) -> None:
     """Discover plugins and import every provider before listening, so no request waits for either."""
-    import providerhub
-
-    for provider in providerhub.list_providers():
+    for provider in hub.list_providers():
         # a provider that cannot be resolved says why when a request asks for it
-        with contextlib.suppress(providerhub.ProviderHubError):
-            providerhub.resolve(provider.name)
+        with contextlib.suppress(ProviderHubError):
+            hub.resolve(provider.name)
 
 
 async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = False) -> None:
@@ -57,9 +57,10 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
     from .accesslog import AccessLogger
     from .app import create_app
 
-    _load_registry()
+    hub = default_hub()
+    _load(hub)
     runner = web.AppRunner(
-        create_app(settings),
+        create_app(settings, hub),
         handle_signals=False,
         access_log_class=AccessLogger,
         access_log_format=settings.log_format,

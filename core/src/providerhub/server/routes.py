@@ -15,13 +15,15 @@ import providerhub
 from ..call import call_provider
 from ..errors import ModelNotSupportedError
 from ..types import Chunk
-from . import images, openapi, sse
+from . import images, keys, openapi, sse
 from .errors import ApiError, bad_request
 from .parse import parse_chat, parse_json, provider_options
 from .settings import Settings
 from .shapes import ChunkWriter, completion, json_response, model
 
 SETTINGS = web.AppKey("providerhub.settings", Settings)
+HUB = web.AppKey("providerhub.hub", providerhub.Hub)
+"""The hub whose providers the server serves (``providerhub.default_hub()`` unless told)."""
 
 
 async def read_body(request: web.Request, settings: Settings) -> bytes:
@@ -44,13 +46,13 @@ async def read_body(request: web.Request, settings: Settings) -> bytes:
         ) from None
 
 
-def _resolve(name: str, images: bool) -> providerhub.Resolution:
+def _resolve(hub: providerhub.Hub, name: str, images: bool) -> providerhub.Resolution:
     """Who answers ``name``; checked before any image is read or fetched."""
-    found = providerhub.resolve(name)  # a name nobody serves is a 404, with or without images
+    found = hub.resolve(name)  # a name nobody serves is a 404, with or without images
     if not images:
         return found
     try:
-        return providerhub.resolve(name, media=[(b"", None)])  # resolution asks only whether there are images
+        return hub.resolve(name, media=[(b"", None)])  # resolution asks only whether there are images
     except ModelNotSupportedError as exc:
         raise bad_request(" ".join(str(exc).split()), "messages", "model_not_vision") from None
 
@@ -66,17 +68,17 @@ async def _collect(answer: AsyncIterator[Chunk]) -> tuple[str, sse.Events]:
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     chat = parse_chat(parse_json(await read_body(request, settings), settings), settings)
-    request["providerhub.model"] = chat.model
-    found = _resolve(chat.model, bool(chat.images))
+    request[keys.MODEL] = chat.model
+    found = _resolve(request.app[HUB], chat.model, bool(chat.images))
     media = await images.load(chat.images, settings) if chat.images else None
     provider = found.provider
     name = provider.name
-    request["providerhub.provider"] = name
+    request[keys.PROVIDER] = name
     options, ignored = provider_options(chat, provider.options)
     headers = {"x-providerhub-provider": name, "x-providerhub-model": found.model}
     if ignored:
         headers["x-providerhub-ignored-params"] = ", ".join(ignored)
-    request["providerhub.headers"] = headers
+    request[keys.HEADERS] = headers
     # one attempt, with the provider resolution chose (the request is already checked and in the
     # shape providers take: text messages, image bytes)
     answer = call_provider(provider, found.model, chat.messages, media=media, options=options)  # type: ignore[arg-type]
@@ -89,11 +91,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         await answer.aclose()
 
 
-def _listing(created: int) -> list[dict[str, Any]]:
+def _listing(hub: providerhub.Hub, created: int) -> list[dict[str, Any]]:
     """Every model id that resolves, plus ``provider/model`` for models several providers serve."""
-    working = {p.name for p in providerhub.list_providers() if p.working}
+    working = {p.name for p in hub.list_providers() if p.working}
     owners: dict[str, list[str]] = {}
-    for row in providerhub.list_models():
+    for row in hub.list_models():
         if row.provider in working:
             owners.setdefault(row.id, []).append(row.provider)
     data = []
@@ -105,16 +107,17 @@ def _listing(created: int) -> list[dict[str, Any]]:
 
 
 async def list_models(request: web.Request) -> web.Response:
-    return json_response({"object": "list", "data": _listing(request.app[SETTINGS].created)})
+    return json_response({"object": "list", "data": _listing(request.app[HUB], request.app[SETTINGS].created)})
 
 
 async def get_model(request: web.Request) -> web.Response:
     wanted = request.match_info["model"]
     created = request.app[SETTINGS].created
-    for item in _listing(created):
+    hub = request.app[HUB]
+    for item in _listing(hub, created):
         if item["id"] == wanted:
             return json_response(item)
-    found = providerhub.resolve(wanted)  # an alias or another spelling that resolves
+    found = hub.resolve(wanted)  # an alias or another spelling that resolves
     return json_response(model(wanted, found.provider.name, created))
 
 
@@ -125,9 +128,9 @@ async def health(request: web.Request) -> web.Response:
 async def ready(request: web.Request) -> web.Response:
     plugins = [
         {"name": p.name, "distribution": p.distribution, "version": p.version, "error": p.error}
-        for p in providerhub.list_plugins()
+        for p in request.app[HUB].list_plugins()
     ]
-    providers = providerhub.list_providers()
+    providers = request.app[HUB].list_providers()
     return json_response(
         {
             "status": "ready",

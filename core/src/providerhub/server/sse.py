@@ -13,6 +13,7 @@ from aiohttp import web
 
 from ..events import FinishReason, Usage
 from ..types import Chunk
+from . import keys
 from .errors import describe
 from .shapes import ChunkWriter, error_event
 
@@ -70,7 +71,7 @@ async def send(
                 text = await next_text(answer, events)
             except Exception as exc:
                 described = describe(exc)
-                request["providerhub.error"] = described.code
+                request[keys.ERROR] = described.code
                 await response.write_eof(error_event(described.body))
                 return response
             if text is None:
@@ -79,5 +80,5 @@ async def send(
                 return response
             await response.write(writer.text(text))
     except ConnectionResetError:
-        request["providerhub.error"] = "client_disconnected"
+        request[keys.ERROR] = "client_disconnected"
         return response
