@@ -84,11 +84,12 @@ def _attempts(exc: ProviderError) -> list[dict[str, Any]] | None:
     described = []
     for attempt in attempts:
         error = getattr(attempt, "error", None)
+        status = getattr(attempt, "status", None)
         described.append(
             {
                 "provider": getattr(attempt, "provider", None) or getattr(error, "provider", None),
                 "model": getattr(attempt, "model", None) or getattr(error, "model", None),
-                "status": getattr(error, "status", None),
+                "status": status if status is not None else getattr(error, "status", None),
                 "error": " ".join(str(error).split())[:300] if error is not None else None,
             }
         )
