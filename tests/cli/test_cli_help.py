@@ -14,9 +14,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def variables_read_by_the_core() -> set[str]:
-    """Every ``PROVIDERHUB_*`` name written in the installed core's source."""
+    """Every ``PROVIDERHUB_*`` name written in the installed core's source, its subpackages too."""
     names: set[str] = set()
-    for source in Path(providerhub.__file__).parent.glob("*.py"):
+    for source in Path(providerhub.__file__).parent.rglob("*.py"):
         names.update(re.findall(r"PROVIDERHUB_[A-Z][A-Z_]*[A-Z]", source.read_text()))
     return names
 
@@ -40,12 +40,12 @@ def test_every_exit_code_is_in_the_help_and_the_readme(cli: CLI) -> None:
     assert listed is not None
     assert {int(code) for code in re.findall(r"(?:^|, )(\d+) ", listed.group(1))} == codes
     readme = README.read_text()
-    section = readme[readme.index("| Exit code |") :]
-    assert {int(code) for code in re.findall(r"^\| (\d+) +\|", section, re.MULTILINE)} == codes
+    table = readme[readme.index("| Exit code |") :].split("\n\n", 1)[0]
+    assert {int(code) for code in re.findall(r"^\| (\d+) +\|", table, re.MULTILINE)} == codes
 
 
 def test_each_verb_has_help(cli: CLI) -> None:
-    for verb in ("plugins", "providers", "models", "resolve", "chat", "keys", "history", "config"):
+    for verb in ("plugins", "providers", "models", "resolve", "chat", "keys", "history", "config", "serve"):
         result = cli.run(verb, "--help")
         assert result.returncode == 0, verb
         assert result.stdout.startswith(f"usage: providerhub {verb}")

@@ -94,6 +94,7 @@ environment:
   PROVIDERHUB_NO_CACHE=1        do not use the model index
   PROVIDERHUB_MAX_RESPONSE_BYTES, PROVIDERHUB_MAX_IMAGE_BYTES   limits (see the README)
   PROVIDERHUB_DEBUG=1           tracebacks, like --debug
+  PROVIDERHUB_API_KEY           the key clients must send to 'providerhub serve' (see 'serve --help')
   XDG_CONFIG_HOME, XDG_DATA_HOME  where the key file and conversations are kept
   HTTP_PROXY, HTTPS_PROXY, NO_PROXY  proxies for providers' requests (--proxy overrides)
   each provider's api_key_env (see 'providerhub providers --json') holds its key"""
@@ -248,7 +249,24 @@ def _parser() -> _Parser:
     )
     conversations.add_argument("--clear", action="store_true", help="remove every stored conversation")
     conversations.set_defaults(run=_cmd_history)
+
+    _add_serve(commands, common)
     return parser
+
+
+def _add_serve(commands: Any, common: _Parser) -> None:
+    """``serve``: its flags live with the server (a standard-library module; aiohttp is imported to run it)."""
+    from providerhub.server.settings import add_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the OpenAI-compatible HTTP API (needs providerhub[server])",
+        description="Serve every installed provider over OpenAI's chat API, at http://HOST:PORT/v1 "
+        "(needs the server extra: pip install 'providerhub[server]'). SIGTERM or Ctrl-C stops it gracefully.",
+    )
+    add_arguments(serve)
+    serve.set_defaults(run=_cmd_serve)
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -1097,6 +1115,20 @@ async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
         raise
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+def _cmd_serve(ctx: _Context) -> int:
+    try:
+        from aiohttp import web  # noqa: F401
+    except ImportError:
+        raise UsageError("the server needs aiohttp: pip install 'providerhub[server]'") from None
+    from providerhub.server import serve
+    from providerhub.server.settings import from_args
+
+    return serve(from_args(ctx.args))
 
 
 # -- entry point --------------------------------------------------------------------------------
