@@ -1,0 +1,519 @@
+"""The HTTP exchange with an OpenAI-compatible service, imported on the first request.
+
+Keeping it apart keeps ``import providerhub_openai`` (which model resolution may do) free of
+asyncio and aiohttp. Requests share one ``aiohttp.ClientSession`` per event loop (keep-alive),
+closed when the loop shuts down; it honours ``HTTP(S)_PROXY`` and ``NO_PROXY``.
+
+The answer is read incrementally: an event stream is parsed as its bytes arrive, so each text
+delta reaches the caller as soon as the service sends it. Everything read is bounded: a line,
+an event, the whole answer and an error body each have a cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import functools
+import importlib
+import json
+import math
+import re
+import sys
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from providerhub import (
+    AuthenticationError,
+    FinishReason,
+    MediaError,
+    ModelNotSupportedError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderHubError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ResponseError,
+    Usage,
+    to_image,
+)
+from providerhub.http import is_html, summarize
+from providerhub.loop_local import LoopLocal
+from providerhub.messages import content_text
+
+from .sse import EventStreamError, EventStreamReader
+
+if TYPE_CHECKING:
+    from aiohttp import ClientResponse, ClientSession, ClientTimeout
+
+    from providerhub import Chunk, MediaListType, Messages
+
+MAX_ANSWER_BYTES = 16 << 20
+"""The most an answer (streamed or not) may carry, counted after decompression."""
+
+MAX_ERROR_BYTES = 64 << 10
+"""The most of an error body read, for its message only."""
+
+_MESSAGE_CHARS = 300
+_DONE = "[DONE]"
+
+
+class Request(NamedTuple):
+    """One chat request, as the provider prepared it."""
+
+    provider: str
+    model: str
+    url: str
+    key: str | None
+    key_env: str | None
+    messages: Messages
+    media: MediaListType | None
+    options: Mapping[str, Any]
+    stream_usage: bool
+    proxy: str | None
+    timeout: float
+    first_chunk_timeout: float | None
+
+
+def _new_session() -> ClientSession:
+    import aiohttp
+
+    from . import __version__
+
+    return aiohttp.ClientSession(trust_env=True, headers={"User-Agent": f"providerhub-openai/{__version__}"})
+
+
+async def _close_session(session: ClientSession) -> None:
+    await session.close()
+    await asyncio.sleep(0)  # lets the closed transports run their connection_lost callbacks
+
+
+_sessions: LoopLocal[ClientSession] = LoopLocal(_new_session, _close_session)
+
+
+@functools.lru_cache(maxsize=16)
+def _timeout(seconds: float) -> ClientTimeout:
+    import aiohttp
+
+    return aiohttp.ClientTimeout(total=seconds)
+
+
+# -- what is sent ---------------------------------------------------------------------------------
+
+
+def redact(url: str) -> str:
+    """``url`` fit for a message: no ``user:password@``, every query value masked."""
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        query = "&".join(f"{name}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, query, ""))
+    except ValueError:
+        return "(an invalid URL)"
+
+
+_USERINFO = re.compile(r"(//)[^/@\s'\"]*@")
+
+
+def _scrub(text: str) -> str:
+    """A message from aiohttp with any URL credentials removed."""
+    return _USERINFO.sub(r"\1", text)
+
+
+def _image_parts(media: MediaListType | Any) -> list[dict[str, Any]]:
+    """``image_url`` content parts with ``data:`` URIs; each image is read and checked (``MediaError``)."""
+    items: Sequence[Any] = media if isinstance(media, (list, tuple)) else [media]
+    parts = []
+    for item in items:
+        source, filename = item if isinstance(item, tuple) and len(item) == 2 else (item, None)
+        image = to_image(source, filename)
+        uri = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+        parts.append({"type": "image_url", "image_url": {"url": uri}})
+    return parts
+
+
+def wire_messages(messages: Messages, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages as the API takes them; images go with the last user message (else the last one)."""
+    wire: list[dict[str, Any]] = [
+        {"role": m["role"], "content": content_text(m["content"], f"messages[{i}]['content']")}
+        for i, m in enumerate(messages)
+    ]
+    if images:
+        users = [i for i, m in enumerate(wire) if m["role"] == "user"]
+        target = wire[users[-1] if users else -1]
+        target["content"] = [{"type": "text", "text": target["content"]}, *images]
+    return wire
+
+
+async def _payload(request: Request) -> bytes:
+    images: list[dict[str, Any]] = []
+    if request.media:  # files are read off the loop
+        loop = asyncio.get_running_loop()
+        images = await loop.run_in_executor(None, _image_parts, request.media)
+    payload: dict[str, Any] = {
+        "model": request.model,
+        "messages": wire_messages(request.messages, images),
+        **request.options,
+        "stream": True,
+    }
+    if request.stream_usage:
+        payload["stream_options"] = {"include_usage": True}
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+# -- what comes back --------------------------------------------------------------------------------
+
+
+def _one_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def service_message(data: Any) -> tuple[str, Any, Any]:
+    """The message, ``code`` and ``type`` of an OpenAI-shaped error (``{"error": {"message", ...}}``)."""
+    error = data.get("error", data) if isinstance(data, dict) else data
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("detail") or error.get("msg")
+        text = message if isinstance(message, str) else json.dumps(error, default=str)[:_MESSAGE_CHARS * 2]
+        return _one_line(text), error.get("code"), error.get("type")
+    return _one_line(str(error)), None, None
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float | None:
+    """Seconds in a reset header: ``"20"``, ``"1.5s"``, ``"6m0s"``, ``"250ms"``, ``"1h2m3s"``."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    found = _DURATION.findall(text)
+    if not found or "".join(n + u for n, u in found) != text:
+        return None
+    return sum(float(n) * _UNIT[u] for n, u in found)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait before retrying: ``retry-after-ms``, ``Retry-After`` (seconds or an HTTP date),
+    else the ``x-ratelimit-reset-*`` header of the exhausted limit (the longest when unsure)."""
+    seconds: float | None = None
+    if headers.get("retry-after-ms"):
+        ms = _duration(headers["retry-after-ms"])
+        seconds = ms / 1000 if ms is not None else None
+    if seconds is None and headers.get("retry-after"):
+        value = headers["retry-after"].strip()
+        seconds = _duration(value) if value[:1].isdigit() else None
+        if seconds is None:
+            import email.utils
+            import time
+
+            try:
+                seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                seconds = None
+    if seconds is None:
+        resets = {}
+        for kind in ("requests", "tokens"):
+            reset = headers.get(f"x-ratelimit-reset-{kind}")
+            value = _duration(reset) if reset else None
+            if value is not None:
+                resets[kind] = value
+        exhausted = [v for k, v in resets.items() if headers.get(f"x-ratelimit-remaining-{k}", "").strip() == "0"]
+        pool = exhausted or list(resets.values())
+        seconds = max(pool) if pool else None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), 86400.0)
+
+
+_UNKNOWN_MODEL = re.compile(
+    r"model\b.{0,200}\b(not found|does not exist|doesn't exist|not exist|unknown|invalid|not supported|"
+    r"not available|no such)|\b(unknown|invalid|unsupported) model",
+    re.IGNORECASE,
+)
+
+
+class _Answer:
+    """What one answer has produced so far (for the final events, and for ``partial`` on an error)."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.where = redact(request.url)
+        self.text = False
+        self.finish: str | None = None
+        self.usage: Usage | None = None
+        self.done = False
+        self.events = 0
+
+    def fail(
+        self, what: str, *, status: int | None = None, excerpt: str = "", retryable: bool | None = None
+    ) -> ResponseError:
+        who = self.request.provider
+        code = f"HTTP {status} " if status is not None else ""
+        return ResponseError(
+            f"{who}: POST {self.where} answered {code}{what}",
+            status=status,
+            excerpt=excerpt,
+            url=self.where,
+            provider=who,
+            model=self.request.model,
+            retryable=retryable,
+        )
+
+    def service_error(self, data: Any, status: int | None) -> ProviderHubError:
+        """The error an OpenAI-shaped error object stands for."""
+        message, code, kind = service_message(data)
+        if status is None and isinstance(code, int) and 400 <= code <= 599:
+            status = code  # some services put an HTTP status in the code of an in-stream error
+        said = f"with an error: {message}" if status is None else f"{message}"
+        if status is None:
+            retryable = isinstance(kind, str) and ("server" in kind or "overloaded" in kind)
+            return self.fail(said, excerpt=message, retryable=retryable)
+        return self.status_error(status, message, code, {})
+
+    def status_error(self, status: int, message: str, code: Any, headers: Mapping[str, str]) -> ProviderHubError:
+        who, model = self.request.provider, self.request.model
+        text = f"{who}: POST {self.where} answered HTTP {status}: {message}"
+        if status in (400, 404) and (code == "model_not_found" or _UNKNOWN_MODEL.search(message)):
+            return ModelNotSupportedError(f"{who} does not serve model {model!r}: {message}", requested=model)
+        cls = ResponseError
+        if status == 429:
+            cls = RateLimitError
+        elif status in (401, 403):
+            cls = AuthenticationError
+            if self.request.key_env:
+                text += f" (the key is read from {self.request.key_env}, or given as api_key=)"
+        return cls(
+            text,
+            status=status,
+            excerpt=message,
+            url=self.where,
+            provider=who,
+            model=model,
+            retry_after=retry_after(headers),
+        )
+
+    def chunks(self, data: Any) -> list[str]:
+        """The text one answer object (a stream chunk or a whole answer) adds; records finish and usage."""
+        if not isinstance(data, dict):
+            raise self.fail(f"with JSON {type(data).__name__} where an object was expected")
+        if data.get("error") is not None:
+            raise self.service_error(data, None)
+        texts = []
+        choices = data.get("choices")
+        for choice in choices if isinstance(choices, list) else ():
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):
+                delta = choice.get("message")
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(content, str) and content:
+                texts.append(content)
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                self.finish = reason
+        extra = data.get("x_groq")
+        usage = data.get("usage") or (extra.get("usage") if isinstance(extra, dict) else None)
+        if isinstance(usage, dict):
+            counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
+            if all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts[:2]):
+                total = counts[2] if isinstance(counts[2], int) else counts[0] + counts[1]
+                self.usage = Usage(counts[0], counts[1], total)
+        return texts
+
+    def parse(self, text: str | bytes, what: str) -> Any:
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
+            raw = text.encode("utf-8", "replace") if isinstance(text, str) else text
+            raise self.fail(f"with {what} that is not JSON: {summarize(raw, None)}") from None
+
+    def ending(self) -> list[Chunk]:
+        events: list[Chunk] = []
+        if self.finish is not None:
+            events.append(FinishReason(self.finish))
+        if self.usage is not None:
+            events.append(self.usage)
+        return events
+
+
+async def _read(response: ClientResponse, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` bytes of the body, and whether there was more."""
+    body = bytearray()
+    while piece := await response.content.readany():
+        body += piece
+        if len(body) > cap:
+            return bytes(body[:cap]), True
+    return bytes(body), False
+
+
+class _NotStarted(Exception):
+    """The answer did not start within the first-chunk timeout."""
+
+
+async def _within(deadline: float | None, step: Any) -> Any:
+    """Await ``step``, failing with ``_NotStarted`` past ``deadline`` (loop time; ``None``: no limit)."""
+    if deadline is None:
+        return await step
+    loop = asyncio.get_running_loop()
+    try:
+        return await asyncio.wait_for(step, max(deadline - loop.time(), 0))
+    except asyncio.TimeoutError:
+        if loop.time() >= deadline:
+            raise _NotStarted from None
+        raise
+
+
+async def _error_for(answer: _Answer, response: ClientResponse) -> ProviderHubError:
+    body, _ = await _read(response, MAX_ERROR_BYTES)
+    content_type = response.headers.get("Content-Type")
+    message, code = summarize(body, response.status, content_type), None
+    if not is_html(body, content_type):
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            message, code, _ = service_message(data)
+    return answer.status_error(response.status, message, code, response.headers)
+
+
+async def _json_answer(answer: _Answer, response: ClientResponse) -> AsyncGenerator[Chunk, None]:
+    """A whole answer in one JSON body (a service that does not stream)."""
+    body, more = await _read(response, MAX_ANSWER_BYTES)
+    if more:
+        raise answer.fail(f"with an answer larger than {MAX_ANSWER_BYTES} bytes")
+    data = answer.parse(body, "a body")
+    texts = answer.chunks(data)
+    if not isinstance(data.get("choices"), list):
+        raise answer.fail(f"with JSON that has no 'choices': {summarize(body, response.status)}")
+    answer.done = True
+    for text in texts:
+        answer.text = True
+        yield text
+
+
+async def _event_answer(
+    answer: _Answer, response: ClientResponse, deadline: float | None
+) -> AsyncGenerator[Chunk, None]:
+    """An answer streamed as server-sent events, yielded as they arrive."""
+    reader = EventStreamReader()
+    head = b""
+    size = 0
+    while not answer.done:
+        piece = await (_within(deadline, response.content.readany()) if not answer.events else response.content.readany())
+        if not piece:
+            events = reader.close()
+        else:
+            size += len(piece)
+            if size > MAX_ANSWER_BYTES:
+                raise answer.fail(f"with an answer larger than {MAX_ANSWER_BYTES} bytes")
+            if len(head) < 512:
+                head += piece[: 512 - len(head)]
+            try:
+                events = reader.feed(piece)
+            except EventStreamError as exc:
+                raise answer.fail(f"with a malformed event stream: {exc}") from None
+        for event in events:
+            answer.events += 1
+            if event.data.strip() == _DONE:
+                answer.done = True
+                break
+            for text in answer.chunks(answer.parse(event.data, "an event")):
+                answer.text = True
+                yield text
+        if not piece:
+            break
+    if answer.done or answer.finish is not None:
+        return
+    if not answer.events:
+        raise answer.fail(f"with no events: {summarize(head, response.status)}", status=response.status)
+    raise ProviderConnectionError(
+        f"{answer.request.provider}: POST {answer.where}: the answer stream ended before the answer did",
+        provider=answer.request.provider,
+        model=answer.request.model,
+    )
+
+
+async def chat(request: Request, session: ClientSession | None = None) -> AsyncGenerator[Chunk, None]:
+    """Send one chat request and yield the answer's text chunks, then its ``FinishReason`` and ``Usage``.
+
+    Every fault is a ``providerhub`` error naming the provider; one raised after text was yielded
+    has ``partial=True``.
+    """
+    if "aiohttp" not in sys.modules:  # first request: import off the loop, which must not stall
+        await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
+    import aiohttp
+
+    answer = _Answer(request)
+    try:
+        body = await _payload(request)
+    except MediaError as exc:
+        raise MediaError(f"{request.provider}: {exc}") from None
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream, application/json"}
+    if request.key:
+        headers["Authorization"] = f"Bearer {request.key}"
+    client = session if session is not None else _sessions.get()
+    loop = asyncio.get_running_loop()
+    first = request.first_chunk_timeout
+    deadline = loop.time() + first if first is not None and first < request.timeout else None
+    via = f" through proxy {redact(request.proxy)}" if request.proxy else ""
+    who = request.provider
+    response: ClientResponse | None = None
+    try:
+        response = await _within(
+            deadline,
+            client.post(request.url, data=body, headers=headers, proxy=request.proxy, timeout=_timeout(request.timeout)),
+        )
+        assert response is not None
+        if response.status >= 400:
+            raise await _error_for(answer, response)
+        content_type = response.headers.get("Content-Type", "")
+        if "json" in content_type.lower():
+            parts = _json_answer(answer, response)
+        elif is_html(b"", content_type):
+            raise answer.fail("with an HTML page instead of an answer", status=response.status)
+        else:
+            parts = _event_answer(answer, response, deadline)
+        async with contextlib.aclosing(parts):
+            async for text in parts:
+                yield text
+        for event in answer.ending():
+            yield event
+    except ProviderError as exc:
+        exc.partial = exc.partial or answer.text
+        raise
+    except ProviderHubError:
+        raise
+    except _NotStarted:
+        raise ProviderTimeoutError(
+            f"{who}: POST {answer.where}{via} did not start answering within {first:g} s",
+            provider=who,
+            model=request.model,
+        ) from None
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        raise ProviderTimeoutError(
+            f"{who}: POST {answer.where}{via} did not answer within {request.timeout:g} s",
+            provider=who,
+            model=request.model,
+            partial=answer.text,
+        ) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        if isinstance(exc, aiohttp.InvalidURL):
+            detail = f"invalid URL {redact(str(exc.url))!r}"
+        elif isinstance(exc, aiohttp.ClientPayloadError):
+            detail = "the connection closed in the middle of the answer"
+        else:
+            detail = _scrub(str(exc) or type(exc).__name__)
+        what = "lost the connection to" if response is not None else "cannot reach"
+        raise ProviderConnectionError(
+            f"{who}: {what} {answer.where}{via}: {detail}", provider=who, model=request.model, partial=answer.text
+        ) from exc
+    finally:
+        if response is not None:
+            response.release()

@@ -1,0 +1,220 @@
+"""The OpenAI provider: the chat-completions API, which most hosted and local model services speak.
+
+Example:
+
+```python
+import asyncio
+
+from providerhub_openai import OpenAI
+
+
+async def main() -> None:
+    messages = [{"role": "user", "content": "Name a colour."}]
+    async for chunk in OpenAI.create_async_generator("gpt-4o-mini", messages):
+        if isinstance(chunk, str):
+            print(chunk, end="", flush=True)
+    print()
+
+
+asyncio.run(main())
+```
+
+Another service speaking the same API is this class with other declarations: ``OpenAI.configure(
+"name", api_base=..., api_key_env=..., models=[...])`` (the presets in ``presets`` are made so),
+or a ``[providers.NAME]`` table with ``from = "openai"`` in ``providerhub.toml``.
+
+The HTTP side (``client``, with asyncio and aiohttp) is imported on the first request, so
+importing this module, as model resolution may, stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from providerhub import (
+    AsyncGeneratorProvider,
+    ModelNotSupportedError,
+    OptionsError,
+    ProviderModelMixin,
+    validate_messages,
+)
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
+
+    from providerhub import AsyncResult, MediaListType, Messages
+
+__all__ = ["DEFAULT_FIRST_CHUNK_TIMEOUT", "DEFAULT_TIMEOUT", "OpenAI"]
+
+DEFAULT_TIMEOUT = 600.0
+"""Seconds a whole request may take (the answer streamed to its end) unless ``timeout=`` says otherwise."""
+
+DEFAULT_FIRST_CHUNK_TIMEOUT = 60.0
+"""Seconds until the answer must start (its first event) unless the provider or ``first_chunk_timeout=`` says."""
+
+OPTIONS: Mapping[str, Any] = {
+    "temperature": float,
+    "top_p": float,
+    "max_tokens": int,
+    "stop": list[str],
+    "seed": int,
+    "presence_penalty": float,
+    "frequency_penalty": float,
+}
+"""The request parameters every preset accepts, by name and type."""
+
+
+def _seconds(name: str, value: Any, default: float | None) -> float | None:
+    """A finite positive number of seconds (``None`` keeps ``default``), or a ``ValueError`` naming ``name``."""
+    if value is None:
+        return default
+    seconds = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{name} must be a finite positive number of seconds, not {value!r}")
+    return seconds
+
+
+def _option(provider: str, name: str, value: Any, kind: Any) -> Any:
+    """``value`` if it fits the declared ``kind`` (an ``int`` fits ``float``), else an ``OptionsError``."""
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is list[str] and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if kind is list[str] and isinstance(value, str):
+        return [value]
+    if kind in (str, bool) and isinstance(value, kind):
+        return value
+    shown = getattr(kind, "__name__", None) if kind is not list[str] else "list[str]"
+    raise OptionsError(f"provider {provider}: option {name} must be {shown or kind}, not {value!r:.60}")
+
+
+class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
+    """OpenAI's chat models through its chat-completions API; the base of every compatible service.
+
+    ``api_base`` is the URL the API's paths hang off (``{api_base}/chat/completions``). The key, when
+    one is found (``api_key=``, else ``$<api_key_env>``), is sent as a bearer token; ``needs_auth``
+    only decides whether a missing key is an error.
+    """
+
+    name: ClassVar[str] = "openai"
+    label: ClassVar[str | None] = "OpenAI"
+    url: ClassVar[str | None] = "https://platform.openai.com"
+    login_url: ClassVar[str | None] = "https://platform.openai.com/api-keys"
+    api_base: ClassVar[str] = "https://api.openai.com/v1"
+    """The API's base URL; requests go to ``{api_base}/chat/completions``."""
+    api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+
+    working: ClassVar[bool] = True
+    needs_auth: ClassVar[bool] = True
+    supports_stream: ClassVar[bool] = True
+    supports_system_message: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+
+    default_model: ClassVar[str] = "gpt-4.1-mini"
+    default_vision_model: ClassVar[str | None] = "gpt-4.1-mini"
+    vision_models: ClassVar[Sequence[str]] = [
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "o1",
+        "o3",
+        "o4-mini",
+    ]
+    models: ClassVar[Sequence[str]] = [*vision_models, "o3-mini"]
+    model_aliases: ClassVar[Mapping[str, str]] = {"4o": "gpt-4o", "4o-mini": "gpt-4o-mini", "4.1": "gpt-4.1"}
+    options: ClassVar[Mapping[str, Any]] = OPTIONS
+
+    stream_usage: ClassVar[bool] = True
+    """Whether to ask for token usage with ``stream_options`` (a few services refuse the field)."""
+    max_tokens_field: ClassVar[str] = "max_completion_tokens"
+    """The wire name of the ``max_tokens`` option: OpenAI's current one here, ``max_tokens`` elsewhere."""
+    first_chunk_timeout: ClassVar[float | None] = DEFAULT_FIRST_CHUNK_TIMEOUT
+    """Seconds until the answer must start; ``None`` leaves only the whole request's ``timeout``."""
+
+    @classmethod
+    def get_model(cls, model: str | None) -> str:
+        """The model id to send: a declared id or alias, or with ``any_model`` whatever was asked."""
+        try:
+            return super().get_model(model)
+        except ModelNotSupportedError:
+            if not cls.any_model or not isinstance(model, str):
+                raise
+            prefix, slash, rest = model.partition("/")
+            return rest if slash and rest and prefix.lower() == cls.name.lower() else model
+
+    @classmethod
+    def chat_url(cls, api_base: str | None = None) -> str:
+        """Where chat requests go: ``{api_base}/chat/completions``."""
+        return (api_base or cls.api_base).rstrip("/") + "/chat/completions"
+
+    @classmethod
+    def request_options(cls, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared options found in ``kwargs`` (``None`` means unset), with their wire names."""
+        sent: dict[str, Any] = {}
+        for name, kind in cls.options.items():
+            value = kwargs.get(name)
+            if value is None:
+                continue
+            field = cls.max_tokens_field if name == "max_tokens" else name
+            sent[field] = _option(cls.name, name, value, kind)
+        return sent
+
+    @classmethod
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        proxy: str | None = None,
+        media: MediaListType | None = None,
+        *,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        first_chunk_timeout: float | None = None,
+        session: ClientSession | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
+        """Stream ``model``'s answer to ``messages``: text chunks as they arrive, then ``FinishReason`` and ``Usage``.
+
+        ``media`` images go with the last user message. The declared ``options`` found in ``kwargs``
+        are sent; other keywords are accepted and ignored. ``timeout`` bounds the whole request,
+        ``first_chunk_timeout`` the wait for the answer to start; ``session`` is a caller's
+        ``aiohttp.ClientSession`` to use (and leave open). Every failure is a ``providerhub`` error
+        naming the provider.
+        """
+        key = cls.require_api_key(api_key)
+        model = cls.get_model(model)
+        messages = validate_messages(messages)
+        options = cls.request_options(kwargs)
+        limit = _seconds("timeout", timeout, DEFAULT_TIMEOUT)
+        first = _seconds("first_chunk_timeout", first_chunk_timeout, cls.first_chunk_timeout)
+        assert limit is not None
+        from . import client
+
+        request = client.Request(
+            provider=cls.name,
+            model=model,
+            url=cls.chat_url(api_base),
+            key=key,
+            key_env=cls.api_key_env,
+            messages=messages,
+            media=media,
+            options=options,
+            stream_usage=cls.stream_usage,
+            proxy=proxy,
+            timeout=limit,
+            first_chunk_timeout=first,
+        )
+        async with contextlib.aclosing(client.chat(request, session)) as answer:
+            async for chunk in answer:
+                yield chunk
