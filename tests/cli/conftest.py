@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from clitools import CLI, PNG, SLOW_SOURCE
 
-from support.plugins import PluginSite, provider_source
+from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def catalog(cli: CLI, plugin_site: PluginSite) -> CLI:
     cli.extra.update(
         PYTHONPATH=str(plugin_site.root),
         PROVIDERHUB_PLUGINS="alpha,beta,gamma,slow",
-        PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
+        PROVIDERHUB_DISABLE_PLUGINS=IN_REPO_PLUGINS,
     )
     return cli
 

@@ -40,7 +40,7 @@ _BASE_FIELDS = ("model", "messages", "stream", "stream_options")
 
 
 class Image(NamedTuple):
-    """One ``image_url`` part as received: its content type and decoded bytes (a URL that is not ``data:`` kept whole)."""
+    """One ``image_url`` part as received: content type and decoded bytes (other URLs kept whole in ``url``)."""
 
     content_type: str
     data: bytes
@@ -243,7 +243,9 @@ class OpenAIStandin:
             error = reply.error or error_body("The server had an error.", type="server_error")
             return web.json_response(error, status=reply.status, headers=reply.headers)
         if reply.body is not None:
-            return web.Response(body=reply.body, status=reply.status, headers={**reply.headers, "Content-Type": reply.content_type})
+            return web.Response(
+                body=reply.body, status=reply.status, headers={**reply.headers, "Content-Type": reply.content_type}
+            )
         chunks = self._chunks(received, reply)
         usage = reply.usage or self._usage(received, chunks)
         if reply.stream is False or received.stream is not True:
@@ -289,7 +291,9 @@ class OpenAIStandin:
         self, request: web.Request, received: Received, reply: Reply, chunks: list[str], usage: dict[str, int]
     ) -> web.StreamResponse:
         include_usage = bool((received.body.get("stream_options") or {}).get("include_usage"))
-        response = web.StreamResponse(status=reply.status, headers={**reply.headers, "Content-Type": reply.content_type})
+        response = web.StreamResponse(
+            status=reply.status, headers={**reply.headers, "Content-Type": reply.content_type}
+        )
         response.enable_chunked_encoding()
         await response.prepare(request)
 

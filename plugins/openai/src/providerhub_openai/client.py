@@ -21,7 +21,7 @@ import math
 import re
 import sys
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from providerhub import (
     AuthenticationError,
@@ -175,7 +175,7 @@ def service_message(data: Any) -> tuple[str, Any, Any]:
     error = data.get("error", data) if isinstance(data, dict) else data
     if isinstance(error, dict):
         message = error.get("message") or error.get("detail") or error.get("msg")
-        text = message if isinstance(message, str) else json.dumps(error, default=str)[:_MESSAGE_CHARS * 2]
+        text = message if isinstance(message, str) else json.dumps(error, default=str)[: _MESSAGE_CHARS * 2]
         return _one_line(text), error.get("code"), error.get("type")
     return _one_line(str(error)), None, None
 
@@ -216,12 +216,12 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
             except (TypeError, ValueError, IndexError, OverflowError):
                 seconds = None
     if seconds is None:
-        resets = {}
+        resets: dict[str, float] = {}
         for kind in ("requests", "tokens"):
             reset = headers.get(f"x-ratelimit-reset-{kind}")
-            value = _duration(reset) if reset else None
-            if value is not None:
-                resets[kind] = value
+            wait = _duration(reset) if reset else None
+            if wait is not None:
+                resets[kind] = wait
         exhausted = [v for k, v in resets.items() if headers.get(f"x-ratelimit-remaining-{k}", "").strip() == "0"]
         pool = exhausted or list(resets.values())
         seconds = max(pool) if pool else None
@@ -235,6 +235,11 @@ _UNKNOWN_MODEL = re.compile(
     r"not available|no such)|\b(unknown|invalid|unsupported) model",
     re.IGNORECASE,
 )
+
+
+def _count(value: Any) -> TypeGuard[int]:
+    """Whether a usage field is a token count."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class _Answer:
@@ -320,10 +325,9 @@ class _Answer:
         extra = data.get("x_groq")
         usage = data.get("usage") or (extra.get("usage") if isinstance(extra, dict) else None)
         if isinstance(usage, dict):
-            counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
-            if all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts[:2]):
-                total = counts[2] if isinstance(counts[2], int) else counts[0] + counts[1]
-                self.usage = Usage(counts[0], counts[1], total)
+            prompt, completion, total = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
+            if _count(prompt) and _count(completion):
+                self.usage = Usage(prompt, completion, total if _count(total) else prompt + completion)
         return texts
 
     def parse(self, text: str | bytes, what: str) -> Any:
@@ -406,7 +410,9 @@ async def _event_answer(
     head = b""
     size = 0
     while not answer.done:
-        piece = await (_within(deadline, response.content.readany()) if not answer.events else response.content.readany())
+        piece = await (
+            _within(deadline, response.content.readany()) if not answer.events else response.content.readany()
+        )
         if not piece:
             events = reader.close()
         else:
@@ -468,7 +474,9 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
     try:
         response = await _within(
             deadline,
-            client.post(request.url, data=body, headers=headers, proxy=request.proxy, timeout=_timeout(request.timeout)),
+            client.post(
+                request.url, data=body, headers=headers, proxy=request.proxy, timeout=_timeout(request.timeout)
+            ),
         )
         assert response is not None
         if response.status >= 400:

@@ -9,6 +9,8 @@ The local servers listen on their default loopback ports, need no key (one found
 
 from __future__ import annotations
 
+from typing import Any
+
 from .provider import OpenAI
 
 __all__ = ["HOSTED", "LOCAL", "PRESETS"]
@@ -119,7 +121,7 @@ HOSTED = (
 
 # Local servers: no key, whatever model the user pulled or loaded, and more patience for a first
 # answer (a server loads the model into memory on its first request).
-_LOCAL = {
+_LOCAL: dict[str, Any] = {
     **_COMPATIBLE,
     "needs_auth": False,
     "api_key_env": None,
