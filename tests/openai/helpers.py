@@ -31,8 +31,9 @@ def closed_url() -> str:
 
 
 def aimed_at(server: OpenAIStandin, name: str = "standin", **settings: Any) -> type[OpenAI]:
-    """A provider derived from ``OpenAI`` that talks to ``server`` (no key needed unless said)."""
+    """A provider derived from ``OpenAI`` that talks to ``server`` (any model; no key needed unless said)."""
     settings.setdefault("needs_auth", False)
+    settings.setdefault("any_model", True)
     settings.setdefault("api_key_env", "STANDIN_API_KEY")
     return OpenAI.configure(name, api_base=server.base, **settings)
 

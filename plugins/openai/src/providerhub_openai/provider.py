@@ -83,13 +83,13 @@ def _option(provider: str, name: str, value: Any, kind: Any) -> Any:
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
-    if kind is list[str] and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+    if kind == list[str] and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
-    if kind is list[str] and isinstance(value, str):
+    if kind == list[str] and isinstance(value, str):
         return [value]
     if kind in (str, bool) and isinstance(value, kind):
         return value
-    shown = getattr(kind, "__name__", None) if kind is not list[str] else "list[str]"
+    shown = getattr(kind, "__name__", None) if kind != list[str] else "list[str]"
     raise OptionsError(f"provider {provider}: option {name} must be {shown or kind}, not {value!r:.60}")
 
 
