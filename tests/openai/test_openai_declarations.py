@@ -44,6 +44,9 @@ def test_openai_declarations() -> None:
     assert "gpt-4o" in OpenAI.vision_models and "o3-mini" not in OpenAI.vision_models
     assert OpenAI.chat_url() == "https://api.openai.com/v1/chat/completions"
     assert OpenAI.chat_url("http://127.0.0.1:9/v1/") == "http://127.0.0.1:9/v1/chat/completions"
+    assert (
+        OpenAI.chat_url("http://127.0.0.1:9/v1?api-version=2") == "http://127.0.0.1:9/v1/chat/completions?api-version=2"
+    )
 
 
 def test_presets_are_derived_providers_with_their_services() -> None:

@@ -239,13 +239,13 @@ class OpenAIStandin:
         if self.models is not None and received.model not in self.models:
             message = f"The model `{received.model}` does not exist or you do not have access to it."
             return web.json_response(error_body(message, code="model_not_found"), status=self.unknown_status)
-        if reply.error is not None or reply.status >= 400:
-            error = reply.error or error_body("The server had an error.", type="server_error")
-            return web.json_response(error, status=reply.status, headers=reply.headers)
         if reply.body is not None:
             return web.Response(
                 body=reply.body, status=reply.status, headers={**reply.headers, "Content-Type": reply.content_type}
             )
+        if reply.error is not None or reply.status >= 400:
+            error = reply.error or error_body("The server had an error.", type="server_error")
+            return web.json_response(error, status=reply.status, headers=reply.headers)
         chunks = self._chunks(received, reply)
         usage = reply.usage or self._usage(received, chunks)
         if reply.stream is False or received.stream is not True:

@@ -154,8 +154,9 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     def chat_url(cls, api_base: str | None = None) -> str:
-        """Where chat requests go: ``{api_base}/chat/completions``."""
-        return (api_base or cls.api_base).rstrip("/") + "/chat/completions"
+        """Where chat requests go: ``{api_base}/chat/completions`` (a query in ``api_base`` is kept)."""
+        base, question, query = (api_base or cls.api_base).partition("?")
+        return base.rstrip("/") + "/chat/completions" + question + query
 
     @classmethod
     def request_options(cls, kwargs: Mapping[str, Any]) -> dict[str, Any]:
