@@ -161,6 +161,8 @@ class OpenAIStandin:
         """When set, a request for another model gets ``unknown_status`` with code ``model_not_found``."""
         self.unknown_status = unknown_status
         self.requests: list[Received] = []
+        self.peers: list[tuple[str, int]] = []
+        """The client address of each request in ``requests`` (one port per TCP connection)."""
         self.sent: list[str] = []
         """Every text chunk written to a client, in order (recorded as it is written)."""
         self.reply = Reply()
@@ -228,6 +230,8 @@ class OpenAIStandin:
             body = None
         received = Received({k.lower(): v for k, v in request.headers.items()}, body if isinstance(body, dict) else {})
         self.requests.append(received)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.peers.append((str(peer[0]), int(peer[1])) if peer else ("", 0))
         reply = self.reply
         if reply.delay:
             await asyncio.sleep(reply.delay)
