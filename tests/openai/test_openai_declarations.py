@@ -119,3 +119,20 @@ def test_configure_keeps_the_wire_settings_and_checks_unknown_ones() -> None:
     assert derived.api_key_env == "OPENAI_API_KEY" and derived.options == OpenAI.options
     with pytest.raises(ValueError, match="unknown setting 'api_bsae'"):
         OpenAI.configure("typo", api_bsae="http://127.0.0.1:1/v1")
+
+
+def test_configure_with_models_alone_drops_declarations_naming_other_models() -> None:
+    mine = OpenAI.configure("mine", api_base="http://127.0.0.1:1/v1", models=["house-7b", "house-vl"])
+    assert (mine.default_model, mine.default_vision_model, tuple(mine.vision_models), dict(mine.model_aliases)) == (
+        "house-7b",
+        None,
+        (),
+        {},
+    )
+    kept = OpenAI.configure("kept", models=["gpt-4o", "house-7b"], vision_models=["gpt-4o"])
+    assert (kept.default_model, tuple(kept.vision_models), dict(kept.model_aliases)) == (
+        "gpt-4o",
+        ("gpt-4o",),
+        {"4o": "gpt-4o"},
+    )
+    assert kept.default_vision_model is None

@@ -430,7 +430,8 @@ async def _answer(
     answer = create(model, messages, **kwargs)
     try:
         async for chunk in answer:
-            stream.write(chunk if isinstance(chunk, str) else str(chunk))
+            if isinstance(chunk, str):  # events (finish reason, usage) are not part of the text
+                stream.write(chunk)
     finally:
         stream.stop()
         aclose = getattr(answer, "aclose", None)
