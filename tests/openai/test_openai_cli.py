@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-
-import pytest
 
 from cli.clitools import CLI, one_error_line
 from support.openai_standin import OpenAIStandin
-from support.plugins import PluginSite
 
-from .helpers import PNG, plugin_source
-
-
-@pytest.fixture
-def command(tmp_path: Path) -> CLI:
-    """The installed ``providerhub`` script with only the in-repo OpenAI plugin."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PROVIDERHUB_DEBUG"))}
-    for name in ("PYTHONPATH", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG"):
-        env.pop(name, None)
-    env["PROVIDERHUB_PLUGINS"] = "providerhub-openai"
-    return CLI(env, tmp_path)
-
-
-@pytest.fixture
-def aimed(command: CLI, plugin_site: PluginSite, threaded_server: OpenAIStandin) -> CLI:
-    """The command with a plugin whose ``standin`` (from openai), ``ollama`` and ``groq`` reach the stand-in."""
-    providers = {
-        "standin": {"from": "openai", "api_base": threaded_server.base, "models": ["standin-1"], "api_key_env": "SK"},
-        "ollama": {"from": "ollama", "api_base": threaded_server.base},
-        "groq": {"from": "groq", "api_base": threaded_server.base},
-    }
-    plugin_site.add("aimed", plugin_source(providers))
-    command.extra.update(PYTHONPATH=str(plugin_site.root), PROVIDERHUB_PLUGINS="aimed")
-    return command
+from .helpers import PNG
 
 
 def test_chat_streams_the_answer(aimed: CLI, threaded_server: OpenAIStandin) -> None:
