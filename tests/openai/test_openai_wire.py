@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -216,3 +217,39 @@ async def test_api_base_may_be_given_per_call(server: OpenAIStandin) -> None:
     provider = OpenAI.configure("elsewhere", api_base="http://127.0.0.1:9/v1", needs_auth=False)
     await collect(provider, "gpt-4o", HELLO, api_base=server.base + "/")
     assert len(server.requests) == 1
+
+
+async def test_image_content_parts_stay_with_their_message(server: OpenAIStandin) -> None:
+    png_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    jpeg_uri = "data:image/jpeg;base64," + base64.b64encode(JPEG).decode()
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "Look:"}, {"type": "image_url", "image_url": {"url": png_uri}}],
+        },
+        {"role": "assistant", "content": "A pixel."},
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": jpeg_uri}}]},
+    ]
+    await collect(aimed_at(server), "m", messages, media=[(PNG, None)])
+    (received,) = server.requests
+    first, _, last = received.messages
+    assert first["content"] == [{"type": "text", "text": "Look:"}, {"type": "image_url", "image_url": {"url": png_uri}}]
+    assert [p["image_url"]["url"] for p in last["content"]] == [jpeg_uri, png_uri]
+    assert [i.data for i in received.images] == [PNG, JPEG, PNG]
+
+
+@pytest.mark.parametrize(
+    ("part", "error"),
+    [
+        ({"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}, MediaError),
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64,bm90IGFuIGltYWdl"}}, MediaError),
+        ({"type": "image_url", "image_url": {"detail": "high"}}, MessagesError),
+    ],
+    ids=["remote-url", "not-an-image", "no-url"],
+)
+async def test_bad_image_parts_fail_before_any_request(
+    server: OpenAIStandin, part: dict[str, object], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        await collect(aimed_at(server), "m", [{"role": "user", "content": [part]}])
+    assert server.requests == []

@@ -27,6 +27,7 @@ from providerhub import (
     AuthenticationError,
     FinishReason,
     MediaError,
+    MessagesError,
     ModelNotSupportedError,
     ProviderConnectionError,
     ProviderError,
@@ -68,6 +69,8 @@ class Request(NamedTuple):
     key_env: str | None
     messages: Messages
     media: MediaListType | None
+    message_images: Mapping[int, list[str]]
+    """The URLs of image parts taken out of ``messages``, by message index."""
     options: Mapping[str, Any]
     stream_usage: bool
     proxy: str | None
@@ -121,39 +124,77 @@ def _scrub(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
-def _image_parts(media: MediaListType | Any) -> list[dict[str, Any]]:
-    """``image_url`` content parts with ``data:`` URIs; each image is read and checked (``MediaError``)."""
-    items: Sequence[Any] = media if isinstance(media, (list, tuple)) else [media]
-    parts = []
+def split_images(messages: Any) -> tuple[Any, dict[int, list[str]]]:
+    """``messages`` without their ``image_url`` content parts, and those parts' URLs by message index."""
+    if not isinstance(messages, list):
+        return messages, {}
+    kept: list[Any] = []
+    found: dict[int, list[str]] = {}
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
+            rest = []
+            for j, part in enumerate(content):
+                if not (isinstance(part, dict) and part.get("type") == "image_url"):
+                    rest.append(part)
+                    continue
+                image_url = part.get("image_url")
+                url = image_url.get("url") if isinstance(image_url, dict) else image_url
+                if not isinstance(url, str):
+                    raise MessagesError(f"messages[{i}]['content'][{j}] is an image_url part without a URL string")
+                found.setdefault(i, []).append(url)
+            message = {**message, "content": rest}
+        kept.append(message)
+    return kept, found
+
+
+def _image_part(source: Any, filename: str | None = None) -> dict[str, Any]:
+    """An ``image_url`` content part with a ``data:`` URI; the image is read and checked (``MediaError``)."""
+    image = to_image(source, filename)
+    uri = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+    return {"type": "image_url", "image_url": {"url": uri}}
+
+
+def _image_parts(request: Request) -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """The parts for ``media`` (with the last user message) and for the messages' own image parts."""
+    media = request.media
+    items: Sequence[Any] = media if isinstance(media, (list, tuple)) else [media] if media else []
+    loose = []
     for item in items:
         source, filename = item if isinstance(item, tuple) and len(item) == 2 else (item, None)
-        image = to_image(source, filename)
-        uri = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}"
-        parts.append({"type": "image_url", "image_url": {"url": uri}})
-    return parts
+        loose.append(_image_part(source, filename))
+    placed = {i: [_image_part(url) for url in urls] for i, urls in request.message_images.items()}
+    return loose, placed
 
 
-def wire_messages(messages: Messages, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The messages as the API takes them; images go with the last user message (else the last one)."""
+def wire_messages(
+    messages: Messages, images: list[dict[str, Any]], placed: Mapping[int, list[dict[str, Any]]] | None = None
+) -> list[dict[str, Any]]:
+    """The messages as the API takes them: ``placed`` images stay with their message, ``images`` go
+    with the last user message (else the last one)."""
     wire: list[dict[str, Any]] = [
         {"role": m["role"], "content": content_text(m["content"], f"messages[{i}]['content']")}
         for i, m in enumerate(messages)
     ]
+    extra = {i: list(parts) for i, parts in (placed or {}).items()}
     if images:
         users = [i for i, m in enumerate(wire) if m["role"] == "user"]
-        target = wire[users[-1] if users else -1]
-        target["content"] = [{"type": "text", "text": target["content"]}, *images]
+        extra.setdefault(users[-1] if users else len(wire) - 1, []).extend(images)
+    for i, parts in extra.items():
+        text = wire[i]["content"]
+        wire[i]["content"] = [{"type": "text", "text": text}, *parts] if text else parts
     return wire
 
 
 async def _payload(request: Request) -> bytes:
     images: list[dict[str, Any]] = []
-    if request.media:  # files are read off the loop
+    placed: dict[int, list[dict[str, Any]]] = {}
+    if request.media or request.message_images:  # files are read off the loop
         loop = asyncio.get_running_loop()
-        images = await loop.run_in_executor(None, _image_parts, request.media)
+        images, placed = await loop.run_in_executor(None, _image_parts, request)
     payload: dict[str, Any] = {
         "model": request.model,
-        "messages": wire_messages(request.messages, images),
+        "messages": wire_messages(request.messages, images, placed),
         **request.options,
         "stream": True,
     }

@@ -209,7 +209,8 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
     ) -> AsyncResult:
         """Stream ``model``'s answer to ``messages``: text chunks as they arrive, then ``FinishReason`` and ``Usage``.
 
-        ``media`` images go with the last user message. The declared ``options`` found in ``kwargs``
+        ``media`` images go with the last user message; image content parts in ``messages`` (``data:``
+        URIs) stay with theirs. The declared ``options`` found in ``kwargs``
         are sent; other keywords are accepted and ignored. ``timeout`` bounds the whole request,
         ``first_chunk_timeout`` the wait for the answer to start; ``session`` is a caller's
         ``aiohttp.ClientSession`` to use (and leave open). Every failure is a ``providerhub`` error
@@ -217,12 +218,14 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
         """
         key = cls.require_api_key(api_key)
         model = cls.get_model(model)
+        from . import client
+
+        messages, message_images = client.split_images(messages)
         messages = validate_messages(messages)
         options = cls.request_options(kwargs)
         limit = _seconds("timeout", timeout, DEFAULT_TIMEOUT)
         first = _seconds("first_chunk_timeout", first_chunk_timeout, cls.first_chunk_timeout)
         assert limit is not None
-        from . import client
 
         request = client.Request(
             provider=cls.name,
@@ -232,6 +235,7 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
             key_env=cls.api_key_env,
             messages=messages,
             media=media,
+            message_images=message_images,
             options=options,
             stream_usage=cls.stream_usage,
             proxy=proxy,
