@@ -253,3 +253,12 @@ async def test_bad_image_parts_fail_before_any_request(
     with pytest.raises(error):
         await collect(aimed_at(server), "m", [{"role": "user", "content": [part]}])
     assert server.requests == []
+
+
+async def test_usage_groq_reports_in_x_groq_is_read(server: OpenAIStandin) -> None:
+    usage = {"prompt_tokens": 11, "completion_tokens": 3}
+    server.respond_with(
+        raw_events=(("data: " + json.dumps({"choices": [], "x_groq": {"usage": usage}}) + "\n\n").encode(),)
+    )
+    chunks = await collect(aimed_at(server, stream_usage=False), "m", HELLO)
+    assert events(chunks) == [FinishReason("stop"), Usage(11, 3, 14)]
