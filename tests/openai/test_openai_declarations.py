@@ -66,6 +66,8 @@ def test_presets_are_derived_providers_with_their_services() -> None:
         where = (parts.scheme, parts.hostname, parts.port, parts.path)
         assert where == ("http", "127.0.0.1", LOCAL_PORTS[preset.name], "/v1")
         assert preset.needs_auth is False and preset.api_key_env is None and preset.any_model is True
+        assert preset.first_chunk_timeout == 300  # a local server may be loading the model
+    assert {p.first_chunk_timeout for p in (OpenAI, *HOSTED)} == {120}
 
 
 def test_the_plugin_registers_openai_and_every_preset() -> None:

@@ -54,7 +54,7 @@ _P = TypeVar("_P", bound="type[OpenAI]")
 DEFAULT_TIMEOUT = 600.0
 """Seconds a whole request may take (the answer streamed to its end) unless ``timeout=`` says otherwise."""
 
-DEFAULT_FIRST_CHUNK_TIMEOUT = 60.0
+DEFAULT_FIRST_CHUNK_TIMEOUT = 120.0
 """Seconds until the answer must start (its first event) unless the provider or ``first_chunk_timeout=`` says."""
 
 OPTIONS: Mapping[str, Any] = {
