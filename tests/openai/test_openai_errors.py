@@ -13,13 +13,14 @@ from providerhub import (
     AuthenticationError,
     MissingCredentialsError,
     ModelNotSupportedError,
+    OptionsError,
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
     ResponseError,
 )
-from providerhub_openai import OpenAI, client
+from providerhub_openai import OpenAI
 from support.openai_standin import OpenAIStandin, error_body, openai_standin
 
 from .helpers import HELLO, aimed_at, closed_url, collect
@@ -191,11 +192,22 @@ async def test_a_stream_that_ends_early_is_not_a_complete_answer(server: OpenAIS
         (b"data: not json\n\n", "text/event-stream", "with an event that is not JSON: not json"),
         (b"data: [1, 2]\n\n", "text/event-stream", "with JSON list where an object was expected"),
         (b"data: " + b"[" * 100_000 + b"\n\n", "text/event-stream", "with an event that is not JSON"),
-        (b"data: " + b"x" * (2 << 20), "text/event-stream", "malformed event stream: .*longer than 1048576 bytes"),
+        (b"data: " + b"x" * (2 << 20), "text/event-stream", "sent a line longer than 1,048,576 bytes"),
+        (b"data: y\n" * 200_000, "text/event-stream", "with a malformed event stream: an event carries more than"),
         (b'{"object": "chat.completion"}', "application/json", "with JSON that has no 'choices'"),
         (b"{not json", "application/json", "with a body that is not JSON"),
     ],
-    ids=["empty", "html", "not-json", "not-object", "too-deep", "endless-line", "no-choices", "bad-json"],
+    ids=[
+        "empty",
+        "html",
+        "not-json",
+        "not-object",
+        "too-deep",
+        "endless-line",
+        "endless-event",
+        "no-choices",
+        "bad-json",
+    ],
 )
 async def test_answers_that_are_not_answers(
     server: OpenAIStandin, body: bytes, content_type: str, message: str
@@ -207,13 +219,13 @@ async def test_answers_that_are_not_answers(
 
 
 async def test_an_answer_over_the_size_cap(server: OpenAIStandin, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", 2000)
+    monkeypatch.setenv("PROVIDERHUB_MAX_RESPONSE_BYTES", "2000")
     server.respond_with(text="word " * 1000)
-    with pytest.raises(ResponseError, match="answer larger than 2000 bytes") as caught:
+    with pytest.raises(ResponseError, match="answered more than 2,000 bytes") as caught:
         await collect(aimed_at(server), "m", HELLO)
-    assert caught.value.partial is True
+    assert (caught.value.partial, caught.value.provider, caught.value.model) == (True, "standin", "m")
     server.respond_with(text="word " * 1000, stream=False)
-    with pytest.raises(ResponseError, match="answer larger than 2000 bytes"):
+    with pytest.raises(ResponseError, match="answered more than 2,000 bytes"):
         await collect(aimed_at(server), "m", HELLO)
 
 
@@ -254,10 +266,10 @@ async def test_the_whole_request_timeout_covers_the_stream(server: OpenAIStandin
 
 
 @pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), "10", True])
-async def test_bad_timeouts_are_value_errors(server: OpenAIStandin, value: object) -> None:
-    with pytest.raises(ValueError, match="must be a finite positive number of seconds"):
+async def test_bad_timeouts_are_options_errors(server: OpenAIStandin, value: object) -> None:
+    with pytest.raises(OptionsError, match="timeout must be a (finite, positive )?number of seconds"):
         await collect(aimed_at(server), "m", HELLO, timeout=value)
-    with pytest.raises(ValueError, match="first_chunk_timeout must be"):
+    with pytest.raises(OptionsError, match="first_chunk_timeout must be"):
         await collect(aimed_at(server), "m", HELLO, first_chunk_timeout=value)
     assert server.requests == []
 

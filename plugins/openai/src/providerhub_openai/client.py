@@ -4,9 +4,9 @@ Keeping it apart keeps ``import providerhub_openai`` (which model resolution may
 asyncio and aiohttp. Requests share one ``aiohttp.ClientSession`` per event loop (keep-alive),
 closed when the loop shuts down; it honours ``HTTP(S)_PROXY`` and ``NO_PROXY``.
 
-The answer is read incrementally: an event stream is parsed as its bytes arrive, so each text
-delta reaches the caller as soon as the service sends it. Everything read is bounded: a line,
-an event, the whole answer and an error body each have a cap.
+The answer is read incrementally: an event stream is parsed as its lines arrive, so each text
+delta reaches the caller as soon as the service sends it. Everything read is bounded (a line, an
+event, the whole answer, an error body), with the core's readers of ``providerhub.http``.
 """
 
 from __future__ import annotations
@@ -38,22 +38,26 @@ from providerhub import (
     Usage,
     to_image,
 )
-from providerhub.http import is_html, summarize
+from providerhub.http import (
+    is_html,
+    iter_lines,
+    loads_json,
+    read_body,
+    read_excerpt_body,
+    redact,
+    redact_url,
+    summarize,
+)
+from providerhub.http import retry_after as retry_after_header
 from providerhub.loop_local import LoopLocal
 from providerhub.messages import content_text
 
-from .sse import EventStreamError, EventStreamReader
+from .sse import EventAssembler, EventStreamError
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse, ClientSession, ClientTimeout
 
     from providerhub import Chunk, MediaListType, Messages
-
-MAX_ANSWER_BYTES = 16 << 20
-"""The most an answer (streamed or not) may carry, counted after decompression."""
-
-MAX_ERROR_BYTES = 64 << 10
-"""The most of an error body read, for its message only."""
 
 _MESSAGE_CHARS = 300
 _DONE = "[DONE]"
@@ -102,26 +106,6 @@ def _timeout(seconds: float) -> ClientTimeout:
 
 
 # -- what is sent ---------------------------------------------------------------------------------
-
-
-def redact(url: str) -> str:
-    """``url`` fit for a message: no ``user:password@``, every query value masked."""
-    from urllib.parse import parse_qsl, urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        query = "&".join(f"{name}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
-        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, query, ""))
-    except ValueError:
-        return "(an invalid URL)"
-
-
-_USERINFO = re.compile(r"(//)[^/@\s'\"]*@")
-
-
-def _scrub(text: str) -> str:
-    """A message from aiohttp with any URL credentials removed."""
-    return _USERINFO.sub(r"\1", text)
 
 
 def split_images(messages: Any) -> tuple[Any, dict[int, list[str]]]:
@@ -238,29 +222,18 @@ def _duration(text: str) -> float | None:
     return sum(float(n) * _UNIT[u] for n, u in found)
 
 
+_MAX_WAIT = 7 * 24 * 3600.0
+
+
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait before retrying: ``retry-after-ms``, ``Retry-After`` (seconds or an HTTP date),
     else the ``x-ratelimit-reset-*`` header of the exhausted limit (the longest when unsure)."""
-    seconds: float | None = None
-    if headers.get("retry-after-ms"):
-        ms = _duration(headers["retry-after-ms"])
-        seconds = ms / 1000 if ms is not None else None
-    if seconds is None and headers.get("retry-after"):
-        value = headers["retry-after"].strip()
-        seconds = _duration(value) if value[:1].isdigit() else None
-        if seconds is None:
-            import email.utils
-            import time
-
-            try:
-                seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-            except (TypeError, ValueError, IndexError, OverflowError):
-                seconds = None
+    ms = _duration(headers.get("retry-after-ms") or "")
+    seconds = ms / 1000 if ms is not None else retry_after_header(headers)
     if seconds is None:
         resets: dict[str, float] = {}
         for kind in ("requests", "tokens"):
-            reset = headers.get(f"x-ratelimit-reset-{kind}")
-            wait = _duration(reset) if reset else None
+            wait = _duration(headers.get(f"x-ratelimit-reset-{kind}") or "")
             if wait is not None:
                 resets[kind] = wait
         exhausted = [v for k, v in resets.items() if headers.get(f"x-ratelimit-remaining-{k}", "").strip() == "0"]
@@ -268,7 +241,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         seconds = max(pool) if pool else None
     if seconds is None or not math.isfinite(seconds):
         return None
-    return min(max(seconds, 0.0), 86400.0)
+    return min(max(seconds, 0.0), _MAX_WAIT)
 
 
 _UNKNOWN_MODEL = re.compile(
@@ -288,7 +261,7 @@ class _Answer:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.where = redact(request.url)
+        self.where = redact_url(request.url)
         self.text = False
         self.finish: str | None = None
         self.usage: Usage | None = None
@@ -373,8 +346,8 @@ class _Answer:
 
     def parse(self, text: str | bytes, what: str) -> Any:
         try:
-            return json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
+            return loads_json(text)
+        except ValueError:
             raw = text.encode("utf-8", "replace") if isinstance(text, str) else text
             raise self.fail(f"with {what} that is not JSON: {summarize(raw, None)}") from None
 
@@ -385,16 +358,6 @@ class _Answer:
         if self.usage is not None:
             events.append(self.usage)
         return events
-
-
-async def _read(response: ClientResponse, cap: int) -> tuple[bytes, bool]:
-    """At most ``cap`` bytes of the body, and whether there was more."""
-    body = bytearray()
-    while piece := await response.content.readany():
-        body += piece
-        if len(body) > cap:
-            return bytes(body[:cap]), True
-    return bytes(body), False
 
 
 class _NotStarted(Exception):
@@ -415,13 +378,13 @@ async def _within(deadline: float | None, step: Any) -> Any:
 
 
 async def _error_for(answer: _Answer, response: ClientResponse) -> ProviderHubError:
-    body, _ = await _read(response, MAX_ERROR_BYTES)
+    body = await read_excerpt_body(response)
     content_type = response.headers.get("Content-Type")
     message, code = summarize(body, response.status, content_type), None
     if not is_html(body, content_type):
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError):
+            data = loads_json(body)
+        except ValueError:
             pass
         else:
             message, code, _ = service_message(data)
@@ -430,9 +393,7 @@ async def _error_for(answer: _Answer, response: ClientResponse) -> ProviderHubEr
 
 async def _json_answer(answer: _Answer, response: ClientResponse) -> AsyncGenerator[Chunk, None]:
     """A whole answer in one JSON body (a service that does not stream)."""
-    body, more = await _read(response, MAX_ANSWER_BYTES)
-    if more:
-        raise answer.fail(f"with an answer larger than {MAX_ANSWER_BYTES} bytes")
+    body = await read_body(response, provider=answer.request.provider)
     data = answer.parse(body, "a body")
     texts = answer.chunks(data)
     if not isinstance(data.get("choices"), list):
@@ -447,39 +408,42 @@ async def _event_answer(
     answer: _Answer, response: ClientResponse, deadline: float | None
 ) -> AsyncGenerator[Chunk, None]:
     """An answer streamed as server-sent events, yielded as they arrive."""
-    reader = EventStreamReader()
-    head = b""
-    size = 0
-    while not answer.done:
-        piece = await (
-            _within(deadline, response.content.readany()) if not answer.events else response.content.readany()
-        )
-        if not piece:
-            events = reader.close()
-        else:
-            size += len(piece)
-            if size > MAX_ANSWER_BYTES:
-                raise answer.fail(f"with an answer larger than {MAX_ANSWER_BYTES} bytes")
-            if len(head) < 512:
-                head += piece[: 512 - len(head)]
+    assembler = EventAssembler()
+    head = bytearray()
+    lines = iter_lines(response, provider=answer.request.provider)
+    try:
+        while not answer.done:
             try:
-                events = reader.feed(piece)
-            except EventStreamError as exc:
-                raise answer.fail(f"with a malformed event stream: {exc}") from None
-        for event in events:
-            answer.events += 1
-            if event.data.strip() == _DONE:
-                answer.done = True
+                raw: bytes | None = await (_within(deadline, anext(lines)) if not answer.events else anext(lines))
+            except StopAsyncIteration:
+                raw = None
+            if raw is None:
+                event = assembler.close()
+            else:
+                if len(head) < 512:
+                    head += raw[: 512 - len(head)] + b"\n"
+                try:
+                    event = assembler.line(raw)
+                except EventStreamError as exc:
+                    raise answer.fail(f"with a malformed event stream: {exc}") from None
+            if event is not None:
+                answer.events += 1
+                if event.data.strip() == _DONE:
+                    answer.done = True
+                    break
+                for text in answer.chunks(answer.parse(event.data, "an event")):
+                    answer.text = True
+                    yield text
+            if raw is None:
                 break
-            for text in answer.chunks(answer.parse(event.data, "an event")):
-                answer.text = True
-                yield text
-        if not piece:
-            break
+    finally:
+        aclose = getattr(lines, "aclose", None)
+        if aclose is not None:
+            await aclose()
     if answer.done or answer.finish is not None:
         return
     if not answer.events:
-        raise answer.fail(f"with no events: {summarize(head, response.status)}", status=response.status)
+        raise answer.fail(f"with no events: {summarize(bytes(head), response.status)}", status=response.status)
     raise ProviderConnectionError(
         f"{answer.request.provider}: POST {answer.where}: the answer stream ended before the answer did",
         provider=answer.request.provider,
@@ -509,7 +473,7 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
     loop = asyncio.get_running_loop()
     first = request.first_chunk_timeout
     deadline = loop.time() + first if first is not None and first < request.timeout else None
-    via = f" through proxy {redact(request.proxy)}" if request.proxy else ""
+    via = f" through proxy {redact_url(request.proxy)}" if request.proxy else ""
     who = request.provider
     response: ClientResponse | None = None
     try:
@@ -535,6 +499,8 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
         for event in answer.ending():
             yield event
     except ProviderError as exc:
+        exc.provider = exc.provider or who
+        exc.model = exc.model or request.model
         exc.partial = exc.partial or answer.text
         raise
     except ProviderHubError:
@@ -554,11 +520,11 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
         ) from exc
     except (aiohttp.ClientError, OSError) as exc:
         if isinstance(exc, aiohttp.InvalidURL):
-            detail = f"invalid URL {redact(str(exc.url))!r}"
+            detail = f"invalid URL {redact_url(exc.url)!r}"
         elif isinstance(exc, aiohttp.ClientPayloadError):
             detail = "the connection closed in the middle of the answer"
         else:
-            detail = _scrub(str(exc) or type(exc).__name__)
+            detail = redact(str(exc) or type(exc).__name__)
         what = "lost the connection to" if response is not None else "cannot reach"
         raise ProviderConnectionError(
             f"{who}: {what} {answer.where}{via}: {detail}", provider=who, model=request.model, partial=answer.text

@@ -41,6 +41,7 @@ from providerhub import (
     ProviderModelMixin,
     validate_messages,
 )
+from providerhub.http import timeout_seconds
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -67,16 +68,6 @@ OPTIONS: Mapping[str, Any] = {
     "frequency_penalty": float,
 }
 """The request parameters every preset accepts, by name and type."""
-
-
-def _seconds(name: str, value: Any, default: float | None) -> float | None:
-    """A finite positive number of seconds (``None`` keeps ``default``), or a ``ValueError`` naming ``name``."""
-    if value is None:
-        return default
-    seconds = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"{name} must be a finite positive number of seconds, not {value!r}")
-    return seconds
 
 
 def _option(provider: str, name: str, value: Any, kind: Any) -> Any:
@@ -223,9 +214,9 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
         messages, message_images = client.split_images(messages)
         messages = validate_messages(messages)
         options = cls.request_options(kwargs)
-        limit = _seconds("timeout", timeout, DEFAULT_TIMEOUT)
-        first = _seconds("first_chunk_timeout", first_chunk_timeout, cls.first_chunk_timeout)
-        assert limit is not None
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
+        first = first_chunk_timeout if first_chunk_timeout is not None else cls.first_chunk_timeout
+        first = None if first is None else timeout_seconds(first, "first_chunk_timeout")
 
         request = client.Request(
             provider=cls.name,
