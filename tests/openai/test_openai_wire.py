@@ -148,7 +148,7 @@ async def test_the_presets_send_max_tokens(server: OpenAIStandin, preset: type[O
 async def test_an_ill_typed_option_is_an_options_error_before_any_request(
     server: OpenAIStandin, option: str, value: object
 ) -> None:
-    with pytest.raises(OptionsError, match=f"option {option} must be"):
+    with pytest.raises(OptionsError, match=f"option '{option}' takes"):
         await collect(aimed_at(server), "m", HELLO, **{option: value})
     assert server.requests == []
 

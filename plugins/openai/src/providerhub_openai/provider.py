@@ -30,18 +30,17 @@ importing this module, as model resolution may, stays cheap.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from providerhub import (
     AsyncGeneratorProvider,
     ModelNotSupportedError,
-    OptionsError,
     ProviderModelMixin,
     validate_messages,
 )
 from providerhub.http import timeout_seconds
+from providerhub.options import convert
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -68,22 +67,6 @@ OPTIONS: Mapping[str, Any] = {
     "frequency_penalty": float,
 }
 """The request parameters every preset accepts, by name and type."""
-
-
-def _option(provider: str, name: str, value: Any, kind: Any) -> Any:
-    """``value`` if it fits the declared ``kind`` (an ``int`` fits ``float``), else an ``OptionsError``."""
-    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind == list[str] and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    if kind == list[str] and isinstance(value, str):
-        return [value]
-    if kind in (str, bool) and isinstance(value, kind):
-        return value
-    shown = getattr(kind, "__name__", None) if kind != list[str] else "list[str]"
-    raise OptionsError(f"provider {provider}: option {name} must be {shown or kind}, not {value!r:.60}")
 
 
 class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
@@ -173,14 +156,15 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     def request_options(cls, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """The declared options found in ``kwargs`` (``None`` means unset), with their wire names."""
+        """The declared options found in ``kwargs`` (``None`` means unset), checked and converted as the
+        call API does (``OptionsError``), with their wire names."""
         sent: dict[str, Any] = {}
         for name, kind in cls.options.items():
             value = kwargs.get(name)
             if value is None:
                 continue
             field = cls.max_tokens_field if name == "max_tokens" else name
-            sent[field] = _option(cls.name, name, value, kind)
+            sent[field] = convert(name, kind, value)
         return sent
 
     @classmethod
