@@ -111,4 +111,4 @@ print("".join(c for c in chunks if isinstance(c, str)))
     listing = console("providers", env=env)
     assert listing.returncode == 0, listing.stderr
     rows = {line.split()[0]: line.split() for line in listing.stdout.splitlines()[1:]}
-    assert rows["groq"][4] == "yes" and rows["ollama"][4] == "no"  # the AUTH column
+    assert rows["groq"][4:6] == ["yes", "missing"] and rows["ollama"][4:6] == ["no", "-"]  # AUTH and KEY

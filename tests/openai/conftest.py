@@ -15,9 +15,8 @@ import pytest
 
 from cli.clitools import CLI
 from support.openai_standin import OpenAIStandin, openai_standin, serve_in_thread
-from support.plugins import PluginSite
 
-from .helpers import KEY_VARIABLES, closed_url, plugin_source
+from .helpers import KEY_VARIABLES, closed_url
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +54,40 @@ def command(tmp_path: Path) -> CLI:
     return CLI(env, tmp_path)
 
 
+def aim(path: Path, server: OpenAIStandin) -> Path:
+    """Write a ``providerhub.toml`` at ``path`` pointing ``ollama`` and ``groq`` at ``server`` and adding
+    ``standin`` (from ``openai``, key in ``$SK``, model ``standin-1``)."""
+    path.write_text(
+        f"""
+[providers.ollama]
+api_base = "{server.base}"
+
+[providers.groq]
+api_base = "{server.base}"
+
+[providers.standin]
+from = "openai"
+api_base = "{server.base}"
+api_key_env = "SK"
+models = ["standin-1"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture
-def aimed(command: CLI, plugin_site: PluginSite, threaded_server: OpenAIStandin) -> CLI:
-    """The command with a plugin whose ``standin`` (from openai), ``ollama`` and ``groq`` reach the stand-in."""
-    providers = {
-        "standin": {"from": "openai", "api_base": threaded_server.base, "models": ["standin-1"], "api_key_env": "SK"},
-        "ollama": {"from": "ollama", "api_base": threaded_server.base},
-        "groq": {"from": "groq", "api_base": threaded_server.base},
-    }
-    plugin_site.add("aimed", plugin_source(providers))
-    command.extra.update(PYTHONPATH=str(plugin_site.root), PROVIDERHUB_PLUGINS="aimed")
+def configured(tmp_path: Path, server: OpenAIStandin, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default hub reads a configuration file aiming the installed presets at the stand-in (see ``aim``)."""
+    path = aim(tmp_path / "providerhub.toml", server)
+    monkeypatch.setenv("PROVIDERHUB_CONFIG", str(path))
+    monkeypatch.setenv("PROVIDERHUB_PLUGINS", "providerhub-openai")
+    return path
+
+
+@pytest.fixture
+def aimed(command: CLI, tmp_path: Path, threaded_server: OpenAIStandin) -> CLI:
+    """The command with a configuration file aiming the installed presets at the stand-in (see ``aim``)."""
+    path = aim(tmp_path / "providerhub.toml", threaded_server)
+    command.extra.update(PROVIDERHUB_CONFIG=str(path))
     return command

@@ -49,16 +49,3 @@ def texts(chunks: list[Chunk]) -> list[str]:
 
 def events(chunks: list[Chunk]) -> list[Chunk]:
     return [c for c in chunks if isinstance(c, (FinishReason, Usage))]
-
-
-def plugin_source(providers: dict[str, dict[str, Any]]) -> str:
-    """A plugin module registering providers derived from the installed ones: ``{name: {"from": ..., **settings}}``."""
-    lines = ["import providerhub_openai", "from providerhub import hookimpl", "", "_made = []"]
-    for name, settings in providers.items():
-        settings = dict(settings)
-        base = settings.pop("from", "openai")
-        known = "(providerhub_openai.OpenAI, *providerhub_openai.PRESETS)"
-        lines.append(f"_base = next(p for p in {known} if p.name == {base!r})")
-        lines.append(f"_made.append(_base.configure({name!r}, **{settings!r}))")
-    lines += ["", "", "@hookimpl", "def register_providers():", "    return list(_made)", ""]
-    return "\n".join(lines)

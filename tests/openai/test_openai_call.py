@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import providerhub
-from providerhub import FinishReason, ProviderError, Usage
+from providerhub import FinishReason, MissingCredentialsError, ProviderError, Usage
 from providerhub_openai import LOCAL
 from support.openai_standin import OpenAIStandin
-from support.plugins import PluginSite
 
-from .helpers import HELLO, PNG, aimed_at, plugin_source, texts
+from .helpers import HELLO, PNG, aimed_at, texts
 
 
 async def answer(model: str, **kwargs: object) -> list[object]:
@@ -49,21 +50,39 @@ def test_complete_from_sync_code(threaded_server: OpenAIStandin) -> None:
     assert "".join(texts(chunks)) == "echo: Hello there"
 
 
-async def test_a_local_preset_takes_its_declared_models_by_prefix(
-    server: OpenAIStandin, plugin_site: PluginSite
-) -> None:
-    plugin_site.add("local", plugin_source({"ollama": {"from": "ollama", "api_base": server.base}}))
+async def test_a_local_preset_takes_its_declared_models_by_prefix(configured: Path, server: OpenAIStandin) -> None:
     chunks = await answer("ollama/llama3.2")
     assert "".join(texts(chunks)) == "echo: Hello there"
     assert server.requests[0].model == "llama3.2"
     assert "authorization" not in server.requests[0].headers
 
 
-async def test_any_model_passes_an_unlisted_name_through(server: OpenAIStandin, plugin_site: PluginSite) -> None:
-    plugin_site.add("local", plugin_source({"ollama": {"from": "ollama", "api_base": server.base}}))
-    chunks = await answer("ollama/qwen2.5-coder:7b")
+@pytest.mark.parametrize("model", ["ollama/qwen2.5-coder:7b", "ollama/library/some-model:latest"])
+async def test_any_model_passes_an_unlisted_name_through(configured: Path, server: OpenAIStandin, model: str) -> None:
+    chunks = await answer(model)
     assert "".join(texts(chunks)) == "echo: Hello there"
-    assert server.requests[0].model == "qwen2.5-coder:7b"
+    assert server.requests[0].model == model.split("/", 1)[1]
+
+
+async def test_a_derived_provider_from_the_configuration_file(
+    configured: Path, server: OpenAIStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SK", "sk-configured")
+    chunks = await answer("standin-1", max_tokens=5)
+    assert "".join(texts(chunks)) == "echo: Hello there"
+    (received,) = server.requests
+    assert (received.model, received.authorization, received.options) == (
+        "standin-1",
+        "Bearer sk-configured",
+        {"max_completion_tokens": 5},
+    )
+    assert providerhub.get_provider("standin-1").name == "standin"
+
+
+async def test_a_configured_hosted_preset_still_needs_its_key(configured: Path, server: OpenAIStandin) -> None:
+    with pytest.raises(MissingCredentialsError, match="GROQ_API_KEY"):
+        await answer("groq/llama-3.1-8b-instant")
+    assert server.requests == []
 
 
 def test_every_local_preset_is_any_model() -> None:

@@ -73,3 +73,20 @@ def test_providers_lists_the_presets_and_which_need_a_key(command: CLI) -> None:
         listed
     )
     assert listed["groq"]["needs_auth"] is True and listed["ollama"]["needs_auth"] is False
+
+
+def test_providers_shows_which_keys_are_missing(command: CLI) -> None:
+    result = command.run("providers", GROQ_API_KEY="gsk-test")
+    assert result.returncode == 0, result.stderr
+    header, *rows = (line.split() for line in result.stdout.splitlines())
+    assert header[:7] == ["PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "KEY", "STREAM"]
+    keys = {row[0]: (row[4], row[5]) for row in rows}
+    assert keys["groq"] == ("yes", "set")
+    assert keys["openai"] == keys["mistral"] == ("yes", "missing")
+    assert keys["ollama"] == ("no", "-")
+    listed = {p["name"]: p for p in json.loads(command.run("providers", "--json", GROQ_API_KEY="gsk").stdout)}
+    assert (listed["groq"]["key_found"], listed["openai"]["key_found"], listed["ollama"]["key_found"]) == (
+        True,
+        False,
+        None,
+    )

@@ -67,3 +67,27 @@ def test_plugin_readme_example_runs(aimed: CLI, threaded_server: OpenAIStandin) 
     assert (out.stdout, out.stderr, out.returncode) == ("echo: Name a colour.\n", "", 0)
     assert threaded_server.requests[0].model == "llama3.2"
     assert threaded_server.requests[0].options == {"temperature": 0.2}
+
+
+@pytest.mark.parametrize("readme", [README, PLUGIN_README], ids=["README", "plugin-README"])
+def test_readme_configuration_runs_as_shown(
+    command: CLI, threaded_server: OpenAIStandin, tmp_path: Path, readme: Path
+) -> None:
+    source = readme.read_text(encoding="utf-8")
+    start = source.index("```toml\n[providers.ollama]")
+    text = source[start + len("```toml\n") : source.index("```", start + 3)]
+    elsewhere = {"http://gpu-box.lan:11434/v1", "https://llm.example.com/v1"}
+    assert set(re.findall(r'api_base = "([^"]+)"', text)) == elsewhere
+    for url in elsewhere:
+        text = text.replace(url, threaded_server.base)
+    path = tmp_path / "providerhub.toml"
+    path.write_text(text, encoding="utf-8")
+    env = {"PROVIDERHUB_CONFIG": str(path), "WORK_LLM_KEY": "sk-work"}
+    for model in ("ollama/llama3.2", "house-7b", "work/house-70b"):
+        result = command.run("chat", "-m", model, "Hi", **env)
+        assert (result.stdout, result.stderr, result.returncode) == ("echo: Hi\n", "", 0)
+    assert [(r.model, r.authorization) for r in threaded_server.requests] == [
+        ("llama3.2", None),
+        ("house-7b", "Bearer sk-work"),
+        ("house-70b", "Bearer sk-work"),
+    ]

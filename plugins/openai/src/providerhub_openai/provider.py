@@ -31,14 +31,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from providerhub import (
-    AsyncGeneratorProvider,
-    ModelNotSupportedError,
-    ProviderModelMixin,
-    validate_messages,
-)
+from providerhub import AsyncGeneratorProvider, ProviderModelMixin, validate_messages
 from providerhub.http import timeout_seconds
 from providerhub.options import convert
 
@@ -48,8 +43,6 @@ if TYPE_CHECKING:
     from providerhub import AsyncResult, MediaListType, Messages
 
 __all__ = ["DEFAULT_FIRST_CHUNK_TIMEOUT", "DEFAULT_TIMEOUT", "OpenAI"]
-
-_P = TypeVar("_P", bound="type[OpenAI]")
 
 DEFAULT_TIMEOUT = 600.0
 """Seconds a whole request may take (the answer streamed to its end) unless ``timeout=`` says otherwise."""
@@ -116,37 +109,6 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
     """The wire name of the ``max_tokens`` option: OpenAI's current one here, ``max_tokens`` elsewhere."""
     first_chunk_timeout: ClassVar[float | None] = DEFAULT_FIRST_CHUNK_TIMEOUT
     """Seconds until the answer must start; ``None`` leaves only the whole request's ``timeout``."""
-
-    @classmethod
-    def configure(cls: _P, name: str, **settings: Any) -> _P:
-        """A provider derived from this one (see ``BaseProvider.configure``).
-
-        Given ``models`` alone, the inherited defaults, vision models and aliases that name other
-        models are dropped (the default becomes the first model), so a table listing a service's
-        own models needs nothing else.
-        """
-        models = settings.get("models")
-        if isinstance(models, (list, tuple)) and models and all(isinstance(m, str) for m in models):
-            ids = set(models)
-            settings.setdefault("vision_models", [m for m in cls.vision_models if m in ids])
-            settings.setdefault("model_aliases", {a: t for a, t in cls.model_aliases.items() if t in ids})
-            if "default_model" not in settings and cls.default_model not in ids:
-                settings["default_model"] = models[0]
-            if "default_vision_model" not in settings and cls.default_vision_model not in ids:
-                settings["default_vision_model"] = None
-        derived: _P = super().configure(name, **settings)  # type: ignore[misc]
-        return derived
-
-    @classmethod
-    def get_model(cls, model: str | None) -> str:
-        """The model id to send: a declared id or alias, or with ``any_model`` whatever was asked."""
-        try:
-            return super().get_model(model)
-        except ModelNotSupportedError:
-            if not cls.any_model or not isinstance(model, str):
-                raise
-            prefix, slash, rest = model.partition("/")
-            return rest if slash and rest and prefix.lower() == cls.name.lower() else model
 
     @classmethod
     def chat_url(cls, api_base: str | None = None) -> str:
