@@ -8,7 +8,6 @@ import pytest
 
 import providerhub
 from providerhub import FinishReason, MissingCredentialsError, ProviderError, Usage
-from providerhub_openai import LOCAL
 from support.openai_standin import OpenAIStandin
 
 from .helpers import HELLO, PNG, aimed_at, texts
@@ -83,7 +82,3 @@ async def test_a_configured_hosted_preset_still_needs_its_key(configured: Path, 
     with pytest.raises(MissingCredentialsError, match="GROQ_API_KEY"):
         await answer("groq/llama-3.1-8b-instant")
     assert server.requests == []
-
-
-def test_every_local_preset_is_any_model() -> None:
-    assert all(p.any_model for p in LOCAL)

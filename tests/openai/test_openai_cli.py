@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 from cli.clitools import CLI, one_error_line
+from support.net import ForwardProxy
 from support.openai_standin import OpenAIStandin
+from support.threads import serve_in_thread
 
 from .helpers import PNG
 
@@ -90,3 +92,10 @@ def test_providers_shows_which_keys_are_missing(command: CLI) -> None:
         False,
         None,
     )
+
+
+def test_chat_goes_through_the_proxy_given(aimed: CLI, threaded_server: OpenAIStandin) -> None:
+    with serve_in_thread(lambda: ForwardProxy().start(), ForwardProxy.close, "forward-proxy") as proxy:
+        result = aimed.run("chat", "-m", "ollama/llama3.2", "--proxy", proxy.url, "Hi")
+        assert (result.stdout, result.returncode) == ("echo: Hi\n", 0), result.stderr
+        assert proxy.request_lines == [f"POST {threaded_server.url} HTTP/1.1"]
