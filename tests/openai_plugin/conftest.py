@@ -3,6 +3,9 @@
 Every test talks only to 127.0.0.1: the proxy variables point at a refused loopback port and
 only 127.0.0.1 bypasses them, so a request that would leave the machine (a provider still aimed
 at a real service) fails at once instead of reaching it. No key variable is set unless a test sets it.
+
+(The folder is not named ``openai``: with ``tests/`` on ``sys.path`` it would shadow the official
+``openai`` client that the server's tests import.)
 """
 
 from __future__ import annotations
