@@ -13,7 +13,8 @@ import pytest
 from clitools import CLI, Terminal, one_error_line
 
 from support.dynaspark_standin import serve_in_thread
-from support.forward_proxy import proxy_in_thread
+from support.net import ForwardProxy
+from support.threads import serve_in_thread as run_in_thread
 
 Standin = tuple[CLI, Any]
 
@@ -183,7 +184,8 @@ UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 @pytest.mark.installed
 def test_the_proxy_variables_are_honoured_and_proxy_overrides_them(cli: CLI) -> None:
-    with serve_in_thread() as server, proxy_in_thread() as proxy:
+    proxies = run_in_thread(lambda: ForwardProxy().start(), ForwardProxy.close, "forward-proxy")
+    with serve_in_thread() as server, proxies as proxy:
         cli.extra.update(PROVIDERHUB_PLUGINS="providerhub-dynaspark", DYNASPARK_API_ENDPOINT=server.url)
         for name in ("HTTP_PROXY", "http_proxy"):
             result = cli.run("chat", "-m", "gemini-1.5-flash", "via env", **{name: proxy.url})

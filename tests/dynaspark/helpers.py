@@ -1,13 +1,9 @@
-"""Shared pieces of the Dynaspark tests: sample images, loopback ports, polling, a forward proxy."""
+"""Shared pieces of the Dynaspark tests: sample images and a refused endpoint (ports and the proxy: support.net)."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import Callable
-
 from providerhub import Messages
-from support.forward_proxy import ForwardProxy as ForwardProxy  # shared with the command-line tests
+from support.net import ForwardProxy, free_port, wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -24,24 +20,20 @@ IMAGES = {
 HELLO: Messages = [{"role": "user", "content": "Hello"}]
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def closed_endpoint() -> str:
     """An endpoint URL on a loopback port that refuses connections."""
     return f"http://127.0.0.1:{free_port()}/generate_response"
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.01)
+__all__ = [
+    "GIF",
+    "HELLO",
+    "IMAGES",
+    "JPEG",
+    "PNG",
+    "WEBP",
+    "ForwardProxy",  # shared with other tests from support.net, still importable from here
+    "closed_endpoint",
+    "free_port",
+    "wait_until",
+]

@@ -1,16 +1,30 @@
-"""A minimal HTTP forward proxy on loopback that records the request lines it forwarded.
-
-Use ``await ForwardProxy().start()`` on a test's loop, or ``with proxy_in_thread() as proxy`` from
-sync code and for subprocesses.
-"""
+"""Loopback networking for tests: free ports, polling, and a forward proxy that records what it forwarded."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
 
 
 class ForwardProxy:
@@ -68,19 +82,3 @@ class ForwardProxy:
             await writer.drain()
         if writer.can_write_eof():
             writer.write_eof()
-
-
-@contextlib.contextmanager
-def proxy_in_thread() -> Iterator[ForwardProxy]:
-    """A forward proxy running on its own event loop in a daemon thread."""
-    loop = asyncio.new_event_loop()
-    proxy = loop.run_until_complete(ForwardProxy().start())
-    thread = threading.Thread(target=loop.run_forever, name="forward-proxy", daemon=True)
-    thread.start()
-    try:
-        yield proxy
-    finally:
-        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
