@@ -1,0 +1,701 @@
+"""The provider checks, and ``check_provider`` which runs every one that applies.
+
+Each check is a function of the provider class and a ``Transport`` that returns quietly,
+raises ``CheckFailed`` with a one-line reason, or ``CheckSkipped`` when what it checks does not
+apply (a provider without an endpoint has no HTTP to check). Failures are raised explicitly,
+never by ``assert``, so they hold under ``python -O`` and read the same outside pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import re
+import sys
+import threading
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from ..errors import (
+    AuthenticationError,
+    MediaError,
+    MissingCredentialsError,
+    PluginLoadWarning,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderHubError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ResponseError,
+)
+from ..events import FinishReason, Usage
+from ..providers import BaseProvider
+from ..registry import ProviderInfo, Registry, describe_provider
+from .standin import Reply, Request, StandIn
+from .transport import AnswerFactory, CheckSkipped, Transport, loopback_only
+
+CALL_LIMIT = 15.0
+"""Seconds any one call under check may take before the check gives up on it."""
+RELEASE_WITHIN = 5.0
+"""Seconds a client has to close a connection whose response it abandoned."""
+CALL_TIMEOUT = 0.5
+"""The ``timeout=`` the timeout check passes, in seconds."""
+MAX_CHUNKS = 10_000
+"""Chunks one call may yield before the check stops reading."""
+TEST_KEY = "providerhub-testing-key"
+"""The ``api_key=`` passed to providers that take a key."""
+UNSET_KEY_ENV = "PROVIDERHUB_TESTING_UNSET_KEY"
+"""The variable the missing-key check points ``api_key_env`` at (and keeps unset)."""
+PIECES = ("Hello", ", ", "world")
+"""The text a scripted successful answer carries, piece by piece."""
+
+
+class CheckFailed(AssertionError):
+    """A provider broke a rule; the message is the one-line reason."""
+
+
+class CheckResult(NamedTuple):
+    """The outcome of one check on one provider."""
+
+    provider: str
+    check: str
+    outcome: str
+    """``passed``, ``failed`` or ``skipped``."""
+    reason: str
+    """One line: why it failed or was skipped (empty when it passed)."""
+
+
+def _line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(exc: BaseException) -> str:
+    return _line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One named check; call it with a provider class (as ``parametrize_provider_checks`` tests do)."""
+
+    name: str
+    function: Callable[[type[BaseProvider], Transport], None]
+    transport: Transport = Transport()
+
+    def bind(self, transport: Transport) -> Check:
+        """This check, run against ``transport``."""
+        return dataclasses.replace(self, transport=transport)
+
+    def run(self, provider: type[BaseProvider]) -> CheckResult:
+        """Run the check; never raises (but for KeyboardInterrupt and the like)."""
+        name = str(getattr(provider, "name", None) or getattr(provider, "__name__", repr(provider)))
+        try:
+            self.function(provider, self.transport)
+        except CheckSkipped as exc:
+            return CheckResult(name, self.name, "skipped", _line(str(exc)))
+        except CheckFailed as exc:
+            return CheckResult(name, self.name, "failed", _line(str(exc)))
+        except Exception as exc:
+            return CheckResult(name, self.name, "failed", f"the check raised {_describe(exc)}")
+        return CheckResult(name, self.name, "passed", "")
+
+    def __call__(self, provider: type[BaseProvider]) -> None:
+        """Run the check: return when it passes, raise ``CheckFailed`` when not, skip the test when it does not apply."""
+        result = self.run(provider)
+        if result.outcome == "failed":
+            raise CheckFailed(f"{result.provider}: {self.name}: {result.reason}")
+        if result.outcome == "skipped":
+            if "pytest" in sys.modules:
+                import pytest
+
+                pytest.skip(result.reason)
+            raise CheckSkipped(result.reason)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+CHECKS: list[Check] = []
+"""Every check, in the order they run."""
+
+
+def _check(function: Callable[[type[BaseProvider], Transport], None]) -> Callable[[type[BaseProvider], Transport], None]:
+    CHECKS.append(Check(function.__name__, function))
+    return function
+
+
+def check_provider(cls: type[BaseProvider], *, transport: Transport | None = None) -> list[CheckResult]:
+    """Run every check on ``cls`` (calls go to a StandIn on loopback) and return the results, in order."""
+    bound = transport or Transport()
+    return [check.bind(bound).run(cls) for check in CHECKS]
+
+
+def fail(reason: str) -> CheckFailed:
+    """The failure to raise: ``raise fail("...")``."""
+    return CheckFailed(reason)
+
+
+def _record(cls: type[BaseProvider]) -> ProviderInfo:
+    try:
+        return describe_provider(cls, None)
+    except ValueError as exc:
+        raise CheckSkipped(f"its declarations are invalid (see check_declarations): {_line(str(exc), 120)}") from None
+
+
+# -- declarations -------------------------------------------------------------------------------
+
+
+@_check
+def check_declarations(cls: type[BaseProvider], transport: Transport) -> None:
+    """Every rule the registry enforces on a provider class holds."""
+    try:
+        describe_provider(cls, None)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+@_check
+def check_aliases_do_not_shadow_ids(cls: type[BaseProvider], transport: Transport) -> None:
+    """No alias is also a model id (the registry would drop it: an exact id always means itself)."""
+    record = _record(cls)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PluginLoadWarning)
+        Registry([record], (), lambda _: cls)
+    shadowing = [w for w in caught if issubclass(w.category, PluginLoadWarning)]
+    if shadowing:
+        raise fail(str(shadowing[0].message))
+
+
+@_check
+def check_get_model_agrees(cls: type[BaseProvider], transport: Transport) -> None:
+    """``get_model`` gives the model resolution gives, for every id, alias and ``<name>/...`` form."""
+    from ..resolution import resolve_in
+
+    get_model = getattr(cls, "get_model", None)
+    if not callable(get_model):
+        raise CheckSkipped(f"provider {cls.name} has no get_model (it does not use ProviderModelMixin)")
+    record = _record(cls)._replace(working=True)
+    registry = Registry([record], (), lambda _: cls)
+    names = [*record.models, *(alias for alias, _ in record.aliases)]
+    forms = [*names, record.name, *(f"{record.name}/{n}" for n in names), *(n.upper() for n in names)]
+    wrong = []
+    for form in dict.fromkeys(forms):
+        try:
+            expected = resolve_in(registry, form).model
+        except ProviderHubError:
+            continue  # resolution does not accept this form either
+        try:
+            got = get_model(form)
+        except Exception as exc:
+            wrong.append(f"get_model({form!r}) raised {_describe(exc)[:80]}, resolution gives {expected!r}")
+            continue
+        if got != expected:
+            wrong.append(f"get_model({form!r}) is {got!r}, resolution gives {expected!r}")
+    if wrong:
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+        raise fail(wrong[0] + more)
+
+
+# -- registration -------------------------------------------------------------------------------
+
+
+def _entry_point(cls: type[BaseProvider]) -> Any:
+    """The installed ``providerhub`` entry point whose package defines ``cls``; ``CheckSkipped`` when none."""
+    import importlib_metadata
+
+    from ..discovery import GROUP
+
+    module = cls.__module__
+    for ep in importlib_metadata.entry_points(group=GROUP):
+        if module == ep.module or module.startswith(ep.module + ".") or module.split(".")[0] == ep.module.split(".")[0]:
+            return ep
+    raise CheckSkipped(f"no installed plugin's entry point is in {module} (provider {cls.name} registered in code?)")
+
+
+def _hook_classes(ep: Any) -> list[Any]:
+    """What the plugin's ``register_providers`` returns, through discovery's own validation."""
+    from ..discovery import _hook_results, plugin_manager
+
+    try:
+        plugin = ep.load()
+        return _hook_results(plugin_manager(), plugin, ep.name)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:
+        raise fail(f"plugin {ep.name!r} failed to load: {_describe(exc)}") from None
+
+
+@_check
+def check_registration(cls: type[BaseProvider], transport: Transport) -> None:
+    """The plugin loads through discovery (valid hook, no undeclared hook arguments) and registers the provider."""
+    from ..discovery import load_plugin, plugin_manager
+
+    ep = _entry_point(cls)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", PluginLoadWarning)
+        info, loaded = load_plugin(ep, plugin_manager(), {})
+    if info.error:
+        raise fail(info.error)
+    if not any(loaded_cls is cls for _, loaded_cls in loaded):
+        names = ", ".join(record.name for record, _ in loaded) or "none"
+        raise CheckSkipped(f"plugin {ep.name!r} does not register this class (it registers: {names}); configured?")
+
+
+@_check
+def check_registration_is_static(cls: type[BaseProvider], transport: Transport) -> None:
+    """Calling the hook twice gives the same classes with the same declarations."""
+    ep = _entry_point(cls)
+    first, second = _hook_classes(ep), _hook_classes(ep)
+    if [id(c) for c in first] != [id(c) for c in second]:
+        raise fail(f"plugin {ep.name!r}: register_providers() returned different classes on a second call")
+    described = []
+    for _ in range(2):
+        try:
+            described.append([describe_provider(c, ep.name) for c in first])
+        except ValueError as exc:
+            raise CheckSkipped(f"a registered provider is invalid (see check_declarations): {exc}") from None
+    if described[0] != described[1]:
+        raise fail(f"plugin {ep.name!r}: the declarations changed between two calls of register_providers()")
+
+
+def _probe(cls: type[BaseProvider]) -> Any:
+    from .importing import probe
+
+    ep = _entry_point(cls)
+    result = probe(ep.value)
+    if result.error:
+        raise fail(f"loading entry point {ep.value!r} in a fresh interpreter failed: {_line(result.error, 200)}")
+    return ep, result
+
+
+@_check
+def check_import_is_offline(cls: type[BaseProvider], transport: Transport) -> None:
+    """Importing the entry module and calling the hook does no network I/O (checked in a fresh interpreter)."""
+    ep, result = _probe(cls)
+    if result.blocked:
+        raise fail(f"importing {ep.value!r} and calling its hook tried network I/O: {result.blocked[0]}")
+
+
+@_check
+def check_import_is_light(cls: type[BaseProvider], transport: Transport) -> None:
+    """Importing the entry module imports no HTTP client or vendor SDK (they belong inside the request)."""
+    ep, result = _probe(cls)
+    if result.heavy:
+        raise fail(
+            f"importing {ep.value!r} imports {', '.join(result.heavy)}; import it inside the request instead, "
+            "since resolution may import the plugin"
+        )
+
+
+@_check
+def check_import_is_fast(cls: type[BaseProvider], transport: Transport) -> None:
+    """Importing the entry module and calling the hook stays within the import-time budget (CPU seconds)."""
+    from .importing import IMPORT_BUDGET
+
+    ep, result = _probe(cls)
+    if result.cpu > IMPORT_BUDGET:
+        raise fail(f"importing {ep.value!r} took {result.cpu:.2f} CPU s; the budget is {IMPORT_BUDGET:g} s")
+
+
+# -- calls against a StandIn ----------------------------------------------------------------------
+
+
+class Outcome(NamedTuple):
+    """What one call gave: the chunks yielded, then the exception that ended it (if any)."""
+
+    chunks: list[Any]
+    error: BaseException | None
+
+    @property
+    def text(self) -> str:
+        return "".join(c for c in self.chunks if isinstance(c, str))
+
+
+class Upstream(NamedTuple):
+    """A provider pointed at a running StandIn, with what the calls need."""
+
+    provider: type[BaseProvider]
+    server: StandIn
+    model: str
+    answer: AnswerFactory | None
+    blocked: list[str]
+
+    def messages(self, marker: str = "probe-0") -> list[Any]:
+        return [{"role": "user", "content": f"{marker} Say hello."}]
+
+    def kwargs(self, **extra: Any) -> dict[str, Any]:
+        """``api_key=`` for a provider that takes a key, ``timeout=`` as the call API passes it, and ``extra``."""
+        kwargs: dict[str, Any] = {"timeout": CALL_LIMIT}
+        if self.provider.needs_auth or self.provider.api_key_env:
+            kwargs["api_key"] = TEST_KEY
+        kwargs.update(extra)
+        return kwargs
+
+    def require_answer(self) -> AnswerFactory:
+        """The answer factory; ``CheckSkipped`` when there is none."""
+        if self.answer is None:
+            raise CheckSkipped(
+                "no successful answer is known in this provider's wire format: give its class a standin_reply "
+                "classmethod, or pass Transport(answer=...)"
+            )
+        return self.answer
+
+    def success(self, request: Request, pieces: Sequence[str]) -> Reply:
+        """A successful answer carrying ``pieces``, in the provider's wire format."""
+        return self.require_answer()(request, pieces)
+
+    async def call(self, *, marker: str = "probe-0", limit: float = CALL_LIMIT, **extra: Any) -> Outcome:
+        """One call of ``create_async_generator``, read to its end (bounded in time and chunks)."""
+        chunks: list[Any] = []
+        errors: list[BaseException] = []
+
+        async def read() -> None:
+            try:
+                answer = self.provider.create_async_generator(  # type: ignore[attr-defined]
+                    self.model, self.messages(marker), **self.kwargs(**extra)
+                )
+                try:
+                    async for chunk in answer:
+                        chunks.append(chunk)
+                        if len(chunks) >= MAX_CHUNKS:
+                            raise fail(f"the call yielded more than {MAX_CHUNKS} chunks for a short answer")
+                finally:
+                    aclose = getattr(answer, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
+            except CheckFailed:
+                raise
+            except Exception as exc:  # the provider's error (a TimeoutError too) is the outcome
+                errors.append(exc)
+
+        try:
+            await asyncio.wait_for(read(), limit)
+        except asyncio.TimeoutError:
+            raise fail(f"the call did not end within {limit:g} s") from None
+        return Outcome(chunks, errors[0] if errors else None)
+
+    def reached(self) -> str:
+        """Why no request reached the StandIn, for a failure message."""
+        if self.blocked:
+            return f"; the provider tried to reach {self.blocked[0]} instead of its configured endpoint"
+        return ""
+
+
+def _run_in_loop(scenario: Callable[[], Awaitable[None]]) -> None:
+    """Run ``scenario`` with ``asyncio.run`` (in a worker thread when this thread's loop is running)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_as_coroutine(scenario))
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_as_coroutine(scenario))
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="providerhub-check")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+async def _as_coroutine(scenario: Callable[[], Awaitable[None]]) -> None:
+    await scenario()
+
+
+def _with_upstream(
+    scenario: Callable[[Upstream], Awaitable[None]], *, vision: bool = False
+) -> Callable[[type[BaseProvider], Transport], None]:
+    """A call check: ``scenario`` runs on a fresh event loop against a provider pointed at a fresh StandIn.
+
+    Any ``ResourceWarning`` or unraisable exception (an unclosed session, socket or transport)
+    raised while it runs, or when its loop's leftovers are collected, fails the check.
+    """
+
+    def check(cls: type[BaseProvider], transport: Transport) -> None:
+        if not hasattr(cls, "create_async_generator"):
+            raise CheckSkipped(f"provider {cls.name} has no create_async_generator")
+        setting = transport.endpoint_setting(cls)
+        model = transport.model or cls.default_model
+        if vision:
+            model = _vision_model(cls, transport)
+        leaks: list[str] = []
+        hook = sys.unraisablehook
+
+        def unraisable(info: Any) -> None:
+            leaks.append(f"{_describe(info.exc_value)} (in {info.object!r:.80})")
+
+        with StandIn() as server, loopback_only() as blocked, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            sys.unraisablehook = unraisable
+            try:
+                try:
+                    pointed = transport.point(cls, server.url)
+                except ValueError as exc:
+                    raise fail(f"configure({setting}=...) failed: {exc}") from None
+                upstream = Upstream(pointed, server, model, transport.answer_factory(cls), blocked)
+                _run_in_loop(lambda: scenario(upstream))
+                gc.collect()
+            finally:
+                sys.unraisablehook = hook
+        leaks.extend(_line(str(w.message), 160) for w in caught if issubclass(w.category, ResourceWarning))
+        if leaks:
+            raise fail(f"left a resource unclosed: {leaks[0]}")
+
+    check.__name__ = scenario.__name__
+    check.__doc__ = scenario.__doc__
+    return check
+
+
+def _vision_model(cls: type[BaseProvider], transport: Transport) -> str:
+    vision = list(cls.vision_models)
+    if not vision:
+        raise CheckSkipped(f"provider {cls.name} declares no vision_models, so it takes no media")
+    if transport.model in vision:
+        return transport.model
+    return cls.default_vision_model if cls.default_vision_model in vision else vision[0]
+
+
+def _call_check(function: Callable[[Upstream], Awaitable[None]]) -> Callable[[Upstream], Awaitable[None]]:
+    _check(_with_upstream(function))
+    return function
+
+
+def _expect(outcome: Outcome, upstream: Upstream, kind: type[BaseException], what: str) -> Any:
+    """The error of ``outcome``, checked to be a ``kind`` raised with no text yielded before it."""
+    error = outcome.error
+    if error is None:
+        raise fail(f"{what}: the call ended without an error, having yielded {outcome.text[:60]!r}")
+    if not isinstance(error, kind):
+        raise fail(f"{what}: expected {kind.__name__}, got {_describe(error)}{upstream.reached()}")
+    if outcome.text:
+        raise fail(f"{what}: {outcome.text[:60]!r} was yielded as answer text before the error")
+    return error
+
+
+@_call_check
+async def check_answer(upstream: Upstream) -> None:
+    """A successful answer yields non-empty text chunks (and only text, Usage and FinishReason) holding the answer."""
+    upstream.require_answer()
+    upstream.server.respond(lambda request: upstream.success(request, PIECES))
+    outcome = await upstream.call()
+    if outcome.error is not None:
+        raise fail(f"a successful answer raised {_describe(outcome.error)}{upstream.reached()}")
+    strays = [c for c in outcome.chunks if not isinstance(c, (str, Usage, FinishReason))]
+    if strays:
+        raise fail(f"yielded {type(strays[0]).__name__} {strays[0]!r:.60}; chunks are str, Usage or FinishReason")
+    if any(isinstance(c, str) and not c for c in outcome.chunks):
+        raise fail("yielded an empty text chunk")
+    if outcome.text != "".join(PIECES):
+        raise fail(f"the answer text is {outcome.text[:80]!r}, the upstream said {''.join(PIECES)!r}")
+
+
+@_call_check
+async def check_rate_limit_error(upstream: Upstream) -> None:
+    """HTTP 429 with ``Retry-After`` raises ``RateLimitError`` carrying ``retry_after``."""
+    error = {"error": {"message": "Rate limit reached, slow down", "type": "rate_limit_exceeded"}}
+    upstream.server.respond(Reply.json(error, 429, {"Retry-After": "7"}))
+    found = _expect(await upstream.call(), upstream, RateLimitError, "HTTP 429")
+    if found.retry_after != 7:
+        raise fail(f"HTTP 429 with Retry-After: 7 gave retry_after={found.retry_after!r}, not 7")
+    if not found.retryable:
+        raise fail("HTTP 429 gave an error with retryable=False")
+
+
+@_call_check
+async def check_authentication_error(upstream: Upstream) -> None:
+    """HTTP 401 raises ``AuthenticationError`` (not retryable)."""
+    error = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}
+    upstream.server.respond(Reply.json(error, 401))
+    found = _expect(await upstream.call(), upstream, AuthenticationError, "HTTP 401")
+    if found.retryable:
+        raise fail("HTTP 401 gave an error with retryable=True")
+
+
+_TAG = re.compile(r"<\s*(!doctype|/?\s*(html|head|body|title|h1|p|div|script)\b)", re.IGNORECASE)
+
+
+@_call_check
+async def check_html_error_page(upstream: Upstream) -> None:
+    """HTTP 500 with an HTML page raises a retryable ``ResponseError`` whose message holds no HTML."""
+    upstream.server.respond(Reply.html(500, "Internal Server Error", "upstream exploded"))
+    found = _expect(await upstream.call(), upstream, ResponseError, "HTTP 500 with an HTML page")
+    if _TAG.search(str(found)):
+        raise fail(f"the error message holds HTML: {_line(str(found), 120)!r}")
+    if found.status != 500 or not found.retryable:
+        raise fail(f"HTTP 500 gave status={found.status!r}, retryable={found.retryable!r}; expected 500 and True")
+
+
+@_call_check
+async def check_error_is_not_an_answer(upstream: Upstream) -> None:
+    """An error answer (HTTP 400 with a JSON error, HTTP 200 with an HTML page) raises; its text is never yielded."""
+    cases = [
+        ("HTTP 400 with a JSON error", Reply.json({"error": {"message": "sentinel-bad-request"}}, 400)),
+        ("HTTP 200 with an HTML page", Reply.html(200, "Just a moment...", "sentinel-challenge")),
+    ]
+    for what, reply in cases:
+        upstream.server.respond(reply)
+        outcome = await upstream.call()
+        if "sentinel" in outcome.text or "<" in outcome.text:
+            raise fail(f"{what}: the error was yielded as answer text: {outcome.text[:60]!r}")
+        _expect(outcome, upstream, ProviderError, what)
+
+
+@_call_check
+async def check_timeout_error(upstream: Upstream) -> None:
+    """An upstream that does not answer within ``timeout=`` raises ``ProviderTimeoutError``."""
+    upstream.server.respond(Reply(delay=CALL_LIMIT * 2))
+    started = time.monotonic()
+    outcome = await upstream.call(timeout=CALL_TIMEOUT, limit=CALL_LIMIT)
+    _expect(outcome, upstream, ProviderTimeoutError, f"no answer within timeout={CALL_TIMEOUT:g}")
+    took = time.monotonic() - started
+    if took > CALL_TIMEOUT * 10 + 2:
+        raise fail(f"with timeout={CALL_TIMEOUT:g} the error came after {took:.1f} s")
+
+
+@_call_check
+async def check_connection_reset(upstream: Upstream) -> None:
+    """A connection reset by the upstream raises ``ProviderConnectionError``."""
+    upstream.server.respond(Reply(reset=True))
+    _expect(await upstream.call(), upstream, ProviderConnectionError, "a connection reset")
+    if not upstream.server.requests:
+        raise fail(f"no request reached the StandIn{upstream.reached()}")
+
+
+async def _media_before_request(upstream: Upstream) -> None:
+    """Media that is not an image raises ``MediaError`` before any request reaches the upstream."""
+    not_an_image = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n"
+    outcome = await upstream.call(media=[(not_an_image, "document.pdf")])
+    _expect(outcome, upstream, MediaError, "a PDF given as an image")
+    if upstream.server.requests:
+        raise fail("the bad media was refused only after a request reached the upstream")
+
+
+_media_before_request.__name__ = "check_media_error_before_request"
+_check(_with_upstream(_media_before_request, vision=True))
+
+
+@_call_check
+async def check_missing_key_before_request(upstream: Upstream) -> None:
+    """A provider that needs a key raises ``MissingCredentialsError`` before any request when it has none."""
+    provider = upstream.provider
+    if not provider.needs_auth:
+        raise CheckSkipped(f"provider {provider.name} does not need a key (needs_auth is false)")
+    import os
+
+    if UNSET_KEY_ENV in os.environ:
+        raise CheckSkipped(f"{UNSET_KEY_ENV} is set, so the check cannot make a key missing")
+    keyless = provider.configure(provider.name, api_key_env=UNSET_KEY_ENV)
+    outcome = await upstream._replace(provider=keyless).call(api_key=None)
+    _expect(outcome, upstream, MissingCredentialsError, "no key")
+    if upstream.server.requests:
+        raise fail("the missing key was noticed only after a request reached the upstream")
+
+
+def _held(upstream: Upstream, request: Request) -> Reply:
+    """A successful answer (or, without one, the start of a JSON body) that stops halfway and holds."""
+    if upstream.answer is None:
+        reply = Reply(200, {"Content-Type": "application/json"}, chunks=['{"'])
+    else:
+        reply = upstream.answer(request, ("Hello", ", world"))
+    if reply.chunks is None:
+        body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+        reply = dataclasses.replace(reply, body=b"", chunks=[body[: len(body) // 2], body[len(body) // 2 :]])
+    return dataclasses.replace(reply, hold_after=1)
+
+
+async def _released(upstream: Upstream, what: str) -> None:
+    if not await upstream.server.until(lambda s: s.answering == 0, RELEASE_WITHIN):
+        raise fail(f"{what}, the connection was still open {RELEASE_WITHIN:g} s later (the response was not released)")
+
+
+@_call_check
+async def check_cancel_releases_connection(upstream: Upstream) -> None:
+    """Cancelling a call mid-answer closes its connection promptly (and leaves nothing unclosed)."""
+    upstream.server.respond(lambda request: _held(upstream, request))
+    task = asyncio.ensure_future(upstream.call())
+    if not await upstream.server.until(lambda s: s.answering > 0, CALL_LIMIT):
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise fail(f"no request reached the StandIn{upstream.reached()}")
+    await asyncio.sleep(0.1)  # the client reads the first part of the answer
+    task.cancel()
+    done = await asyncio.gather(task, return_exceptions=True)
+    if not isinstance(done[0], asyncio.CancelledError):
+        got = done[0].error if isinstance(done[0], Outcome) else done[0]
+        raise fail(f"a call cancelled mid-answer ended with {got!r:.100} instead of being cancelled")
+    await _released(upstream, "after a call was cancelled mid-answer")
+
+
+@_call_check
+async def check_aclose_releases_connection(upstream: Upstream) -> None:
+    """``aclose()`` after the first chunk releases the connection (and leaves nothing unclosed)."""
+    upstream.require_answer()
+    upstream.server.respond(lambda request: _held(upstream, request))
+    answer: AsyncIterator[Any] = upstream.provider.create_async_generator(  # type: ignore[attr-defined]
+        upstream.model, upstream.messages(), **upstream.kwargs()
+    )
+    first = asyncio.ensure_future(answer.__anext__())
+    try:
+        await asyncio.wait({first}, timeout=1.0)
+        if not first.done():  # the provider reads the whole answer before yielding: let it finish
+            upstream.server.release()
+        try:
+            await asyncio.wait_for(asyncio.shield(first), CALL_LIMIT)
+        except asyncio.TimeoutError:
+            raise fail(f"no first chunk within {CALL_LIMIT:g} s{upstream.reached()}") from None
+        except Exception as exc:
+            raise fail(f"the answer raised {_describe(exc)}{upstream.reached()}") from None
+    finally:
+        if not first.done():
+            first.cancel()
+            await asyncio.gather(first, return_exceptions=True)
+        await answer.aclose()  # type: ignore[attr-defined]
+    await _released(upstream, "after aclose()")
+
+
+@_call_check
+async def check_concurrent_calls(upstream: Upstream) -> None:
+    """Concurrent calls each get their own answer, and calls change no class attribute of the provider."""
+    count = 4
+    markers = re.compile(r"probe-(\d+)")
+
+    def answer(request: Request) -> Reply:
+        found = markers.search(request.text())
+        k = found.group(1) if found else "?"
+        return dataclasses.replace(upstream.success(request, (f"answer {k}", " done")), delay=0.05)
+
+    upstream.require_answer()
+    upstream.server.respond(answer)
+    before = _class_state(upstream.provider)
+    outcomes = await asyncio.gather(*(upstream.call(marker=f"probe-{k}") for k in range(count)))
+    for k, outcome in enumerate(outcomes):
+        if outcome.error is not None:
+            raise fail(f"call {k} of {count} concurrent calls raised {_describe(outcome.error)}{upstream.reached()}")
+        if outcome.text != f"answer {k} done":
+            raise fail(f"call {k} of {count} concurrent calls got {outcome.text[:60]!r}, not {f'answer {k} done'!r}")
+    after = _class_state(upstream.provider)
+    changed = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    if changed:
+        raise fail(f"calls changed class state: {', '.join(changed[:5])} (per-call state belongs in locals)")
+
+
+def _class_state(cls: type) -> dict[str, str]:
+    """The provider's own class attributes (not the core's), as reprs, to compare before and after calls."""
+    state = {}
+    for klass in cls.__mro__:
+        if klass.__module__.startswith(("providerhub.", "abc", "builtins")) or klass.__module__ == "providerhub":
+            continue
+        for key, value in vars(klass).items():
+            if key.startswith("__") or isinstance(value, (classmethod, staticmethod, property)) or callable(value):
+                continue
+            state[f"{klass.__qualname__}.{key}"] = repr(value)
+    return state
+
