@@ -248,16 +248,17 @@ def check_registration(cls: type[BaseProvider], transport: Transport) -> None:
 def check_registration_is_static(cls: type[BaseProvider], transport: Transport) -> None:
     """Calling the hook twice gives the same classes with the same declarations."""
     ep = _entry_point(cls)
-    first, second = _hook_classes(ep), _hook_classes(ep)
-    if [id(c) for c in first] != [id(c) for c in second]:
-        raise fail(f"plugin {ep.name!r}: register_providers() returned different classes on a second call")
-    described = []
+    calls = []
     for _ in range(2):
+        classes = _hook_classes(ep)
         try:
-            described.append([describe_provider(c, ep.name) for c in first])
+            calls.append((classes, [describe_provider(c, ep.name) for c in classes]))
         except ValueError as exc:
             raise CheckSkipped(f"a registered provider is invalid (see check_declarations): {exc}") from None
-    if described[0] != described[1]:
+    (first, described), (second, again) = calls
+    if [id(c) for c in first] != [id(c) for c in second]:
+        raise fail(f"plugin {ep.name!r}: register_providers() returned different classes on a second call")
+    if described != again:
         raise fail(f"plugin {ep.name!r}: the declarations changed between two calls of register_providers()")
 
 
