@@ -102,8 +102,11 @@ def test_the_contract_kit_ships_in_the_core_wheel_and_stays_opt_in(env: dict[str
         assert f"providerhub/testing/{module}.py" in files
     assert "site-packages" in str(dist.locate_file("providerhub/testing/checks.py"))  # installed, not the source tree
     assert [ep for ep in dist.entry_points if ep.group == "pytest11"] == []  # never autoloaded into test runs
-    assert any(req.startswith("pytest") and "extra == \"testing\"" in req for req in dist.requires or ())
-    code = "import sys, providerhub; providerhub.list_models(); print(sorted(m for m in sys.modules if 'testing' in m or m.startswith('pytest')))"
+    assert any(req.startswith("pytest") and 'extra == "testing"' in req for req in dist.requires or ())
+    code = (
+        "import sys, providerhub; providerhub.list_models(); "
+        "print(sorted(m for m in sys.modules if 'testing' in m or m.startswith('pytest')))"
+    )
     out = python(code, env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

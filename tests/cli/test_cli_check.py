@@ -1,4 +1,4 @@
-"""``providerhub check``: the contract kit's checks on installed plugins, as a table or JSON, exit 0 only when all pass."""
+"""``providerhub check``: the kit's checks on installed plugins, as a table or JSON, exit 0 only when all pass."""
 
 from __future__ import annotations
 
@@ -25,9 +25,12 @@ def test_the_installed_dynaspark_plugin_passes(cli: CLI) -> None:
 def test_a_table_and_a_summary_and_exit_1_when_a_check_fails(cli: CLI, plugin_site: PluginSite) -> None:
     source = inspect.getsource(relay)
     plugin_site.add("relay", source)
-    plugin_site.add("heavy", source.replace("class Relay(", "import aiohttp\n\n\nclass Relay(").replace(
-        '    api_base = "', '    name = "Heavy"\n    api_base = "'
-    ))
+    plugin_site.add(
+        "heavy",
+        source.replace("class Relay(", "import aiohttp\n\n\nclass Relay(").replace(
+            '    api_base = "', '    name = "Heavy"\n    api_base = "'
+        ),
+    )
     cli.extra.update(PYTHONPATH=str(plugin_site.root), PROVIDERHUB_PLUGINS="relay,heavy")
     result = cli.run("check", timeout=240)
     lines = result.stdout.splitlines()

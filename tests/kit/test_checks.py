@@ -59,7 +59,7 @@ def test_every_check_is_known_by_name_and_documented() -> None:
     names = [c.name for c in CHECKS]
     assert len(names) == len(set(names))
     assert set(names) >= CALL_CHECKS | REGISTRATION_CHECKS
-    assert all(n.startswith("check_") and c.function.__doc__ for n, c in zip(names, CHECKS))
+    assert all(n.startswith("check_") and c.function.__doc__ for n, c in zip(names, CHECKS, strict=True))
 
 
 def test_a_correct_provider_passes_every_call_and_declaration_check() -> None:

@@ -26,6 +26,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
 
     return run
 
+
 PARAMETRIZED = """
 from providerhub.testing import parametrize_provider_checks
 from support.relay import Relay
@@ -65,7 +66,9 @@ def test_a_failing_check_fails_its_test_with_the_reason(pytester: pytest.Pyteste
     )
     result = run("-k", "error_is_not_an_answer")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*CheckFailed: ErrorAsText: check_error_is_not_an_answer: HTTP 400*yielded as answer*"])
+    result.stdout.fnmatch_lines(
+        ["*CheckFailed: ErrorAsText: check_error_is_not_an_answer: HTTP 400*yielded as answer*"]
+    )
 
 
 def test_expected_failures_are_strict(pytester: pytest.Pytester, run: Run) -> None:

@@ -53,7 +53,10 @@ def test_network_io_at_import_fails(plugin_site: PluginSite) -> None:
 
 
 def test_a_slow_import_fails(plugin_site: PluginSite) -> None:
-    source = RELAY_SOURCE + "\nimport time\n_start = time.process_time()\nwhile time.process_time() - _start < 0.7:\n    pass\n"
+    source = (
+        RELAY_SOURCE
+        + "\nimport time\n_start = time.process_time()\nwhile time.process_time() - _start < 0.7:\n    pass\n"
+    )
     found = registration(installed(plugin_site, "slow", source))
     failed(found, "check_import_is_fast", "CPU s; the budget is 0.5 s")
 

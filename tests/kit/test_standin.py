@@ -12,7 +12,6 @@ import pytest
 
 from providerhub.testing import Reply, Request, StandIn
 
-
 Connect = Callable[[StandIn], http.client.HTTPConnection]
 
 
@@ -52,7 +51,12 @@ def test_it_listens_on_loopback_and_records_each_request(server: StandIn, connec
     assert conn.getresponse().read()
     conn.close()
     first, second = server.requests
-    assert (first.method, first.target, first.path, first.body) == ("POST", "/v1/chat?stream=1", "/v1/chat", b'{"a": 1}')
+    assert (first.method, first.target, first.path, first.body) == (
+        "POST",
+        "/v1/chat?stream=1",
+        "/v1/chat",
+        b'{"a": 1}',
+    )
     assert first.headers["x-key"] == "k" and first.text() == '{"a": 1}'
     assert (second.method, second.path, second.body) == ("GET", "/second", b"")
     assert server.connections == 1

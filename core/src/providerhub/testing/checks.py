@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import (
@@ -83,7 +83,7 @@ class Check:
 
     name: str
     function: Callable[[type[BaseProvider], Transport], None]
-    transport: Transport = Transport()
+    transport: Transport = dataclasses.field(default_factory=Transport)
 
     def bind(self, transport: Transport) -> Check:
         """This check, run against ``transport``."""
@@ -103,7 +103,7 @@ class Check:
         return CheckResult(name, self.name, "passed", "")
 
     def __call__(self, provider: type[BaseProvider]) -> None:
-        """Run the check: return when it passes, raise ``CheckFailed`` when not, skip the test when it does not apply."""
+        """Run the check: return if it passes, raise ``CheckFailed`` if not, skip (pytest) if it does not apply."""
         result = self.run(provider)
         if result.outcome == "failed":
             raise CheckFailed(f"{result.provider}: {self.name}: {result.reason}")
@@ -122,7 +122,9 @@ CHECKS: list[Check] = []
 """Every check, in the order they run."""
 
 
-def _check(function: Callable[[type[BaseProvider], Transport], None]) -> Callable[[type[BaseProvider], Transport], None]:
+def _check(
+    function: Callable[[type[BaseProvider], Transport], None],
+) -> Callable[[type[BaseProvider], Transport], None]:
     CHECKS.append(Check(function.__name__, function))
     return function
 
@@ -709,4 +711,3 @@ def _class_state(cls: type) -> dict[str, str]:
                 continue
             state[f"{klass.__qualname__}.{key}" + "'" * depth] = repr(value)  # primes keep same-named classes apart
     return state
-

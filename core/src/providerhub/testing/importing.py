@@ -113,7 +113,9 @@ def _probe(value: str, path: tuple[str, ...]) -> ImportProbe:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return ImportProbe(f"the import did not finish within {PROBE_TIMEOUT:g} s", (), (), PROBE_TIMEOUT, PROBE_TIMEOUT)
+        return ImportProbe(
+            f"the import did not finish within {PROBE_TIMEOUT:g} s", (), (), PROBE_TIMEOUT, PROBE_TIMEOUT
+        )
     lines = done.stdout.strip().splitlines()
     try:
         data = json.loads(lines[-1])

@@ -395,4 +395,3 @@ class StandIn:
             await self._pause(reader, writer, None)
         writer.write(b"0\r\n\r\n")
         await writer.drain()
-

@@ -106,14 +106,12 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         return
     where: str | None = None
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg") and len(args) >= 2:
-        sock, address = args[0], args[1]
-        family = getattr(sock, "family", None)
-        if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and address:
-            if not is_loopback(address[0]):
-                where = f"{address[0]}:{address[1]}" if len(address) > 1 else str(address[0])
+        family, address = getattr(args[0], "family", None), args[1]
+        inet = family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and address
+        if inet and not is_loopback(address[0]):
+            where = f"{address[0]}:{address[1]}" if len(address) > 1 else str(address[0])
     elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex") and args:
-        if args[0] is not None and not is_loopback(args[0]):
-            where = str(args[0])
+        where = None if args[0] is None or is_loopback(args[0]) else str(args[0])
     if where is not None:
         for watcher in list(_watchers):
             watcher.append(where)
