@@ -65,3 +65,15 @@ def test_with_no_plugins_there_is_nothing_to_check(cli: CLI) -> None:
     result = cli.run("check")
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr == "providerhub: no plugins are installed, nothing to check\n"
+
+
+def test_a_provider_name_taken_by_another_plugin_is_a_failed_row(cli: CLI, plugin_site: PluginSite) -> None:
+    source = inspect.getsource(relay)
+    plugin_site.add("first", source)
+    plugin_site.add("second", source)
+    cli.extra.update(PYTHONPATH=str(plugin_site.root), PROVIDERHUB_PLUGINS="first,second")
+    result = cli.run("check", "second", "--json", timeout=240)
+    (row,) = json.loads(result.stdout)
+    assert (row["plugin"], row["provider"], row["outcome"]) == ("second", None, "failed")
+    assert "provider name 'Relay' is already registered by plugin 'first'" in row["reason"]
+    assert result.returncode == 1

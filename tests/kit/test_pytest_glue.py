@@ -3,6 +3,9 @@ run in inner pytest sessions (pytester)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,3 +145,23 @@ def test_pytest_plugins_enables_the_standin_fixture(pytester: pytest.Pytester, r
         """
     )
     run().assert_outcomes(passed=1)
+
+
+def test_without_pytest_the_checks_still_run_and_the_pytest_parts_say_what_they_need() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['pytest'] = None  # as if pytest were not installed\n"
+        "from providerhub.testing import check_provider\n"
+        "from support.relay import Relay\n"
+        "print(sorted({r.outcome for r in check_provider(Relay)}))\n"
+        "try:\n"
+        "    from providerhub.testing import ProviderContract\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    outcomes, error = out.stdout.splitlines()
+    assert "passed" in outcomes
+    assert error == "providerhub.testing.ProviderContract needs pytest: pip install 'providerhub[testing]'"

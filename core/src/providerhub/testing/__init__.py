@@ -39,6 +39,11 @@ __all__ = [
 try:
     import pytest  # noqa: F401  # only to know whether the pytest parts can load
 except ImportError:  # the checks, the StandIn and `providerhub check` work without pytest
-    pass
+
+    def __getattr__(name: str) -> object:
+        if name in ("ProviderContract", "parametrize_provider_checks", "standin"):
+            raise ImportError(f"providerhub.testing.{name} needs pytest: pip install 'providerhub[testing]'")
+        raise AttributeError(f"module 'providerhub.testing' has no attribute {name!r}")
+
 else:
     from .contract import ProviderContract, parametrize_provider_checks, standin  # noqa: F401

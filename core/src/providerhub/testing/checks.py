@@ -211,8 +211,12 @@ def _entry_point(cls: type[BaseProvider]) -> Any:
     from ..discovery import GROUP
 
     module = cls.__module__
-    for ep in importlib_metadata.entry_points(group=GROUP):
-        if module == ep.module or module.startswith(ep.module + ".") or module.split(".")[0] == ep.module.split(".")[0]:
+    eps = list(importlib_metadata.entry_points(group=GROUP))
+    for ep in eps:  # the entry module, or a package holding the class's module
+        if module == ep.module or module.startswith(ep.module + "."):
+            return ep
+    for ep in eps:  # a sibling module of the same top-level package
+        if module.split(".")[0] == ep.module.split(".")[0]:
             return ep
     raise CheckSkipped(f"no installed plugin's entry point is in {module} (provider {cls.name} registered in code?)")
 

@@ -12,7 +12,8 @@ from .checks import check_provider
 
 
 class PluginCheck(NamedTuple):
-    """One check's result on one installed provider (``provider`` is ``None`` when its plugin did not load)."""
+    """One check's result on one installed provider (``provider`` is ``None`` for a fault of the plugin itself:
+    it did not load, or a provider of it was left out)."""
 
     plugin: str
     provider: str | None
@@ -32,11 +33,12 @@ def check_installed(names: Sequence[str] = ()) -> list[PluginCheck]:
     matched: set[str] = set()
     seen_plugins: list[str] = []
     seen_providers: list[str] = []
+    taken: dict[str, str] = {}  # provider names across plugins: a clash is a failure of the later plugin
     for ep in entry_points():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PluginLoadWarning)  # the failure becomes a row instead
             try:
-                info, loaded = load_plugin(ep, plugin_manager(), {})
+                info, loaded = load_plugin(ep, plugin_manager(), taken)
                 error = info.error
             except ProviderHubError as exc:  # PROVIDERHUB_STRICT_PLUGINS=1
                 loaded, error = [], str(exc)
@@ -44,7 +46,7 @@ def check_installed(names: Sequence[str] = ()) -> list[PluginCheck]:
         plugin_keys = {normalize(ep.name), dist_key(ep)} - {""}
         whole = not wanted or bool(plugin_keys & wanted.keys())
         matched.update(plugin_keys & wanted.keys())
-        if error and not loaded and whole:
+        if error and whole:
             rows.append(PluginCheck(ep.name, None, "check_registration", "failed", " ".join(error.split())))
         for record, cls in loaded:
             seen_providers.append(record.name)
