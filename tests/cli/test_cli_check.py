@@ -25,18 +25,14 @@ def test_the_installed_dynaspark_plugin_passes(cli: CLI) -> None:
 def test_a_table_and_a_summary_and_exit_1_when_a_check_fails(cli: CLI, plugin_site: PluginSite) -> None:
     source = inspect.getsource(relay)
     plugin_site.add("relay", source)
-    plugin_site.add(
-        "heavy",
-        source.replace("class Relay(", "import aiohttp\n\n\nclass Relay(").replace(
-            '    api_base = "', '    name = "Heavy"\n    api_base = "'
-        ),
-    )
+    heavy = source.replace("class Relay(", "import aiohttp\n\n\nclass Heavy(").replace("[Relay]", "[Heavy]")
+    plugin_site.add("heavy", heavy)
     cli.extra.update(PYTHONPATH=str(plugin_site.root), PROVIDERHUB_PLUGINS="relay,heavy")
     result = cli.run("check", timeout=240)
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["PLUGIN", "PROVIDER", "CHECK", "RESULT", "REASON"]
-    heavy = [line for line in lines if line.startswith("heavy ") and "check_import_is_light" in line]
-    assert len(heavy) == 1 and "failed" in heavy[0] and "imports aiohttp" in heavy[0]
+    light = [line for line in lines if line.startswith("heavy ") and "check_import_is_light" in line]
+    assert len(light) == 1 and "Heavy" in light[0] and "failed" in light[0] and "imports aiohttp" in light[0]
     assert len(lines) == 1 + 2 * len(CHECKS)
     assert result.stderr.startswith(f"providerhub: {2 * len(CHECKS)} checks: ")
     assert result.returncode == 1
