@@ -7,7 +7,19 @@ a retry, may succeed, as ``retryable`` says).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+MAX_LISTED = 20
+"""How many names an error message lists before it says how many more there are."""
+
+
+def name_list(names: Iterable[object], limit: int = MAX_LISTED, *, sep: str = ", ") -> str:
+    """``names`` joined by ``sep``, at most ``limit`` of them and then how many more: a plugin
+    declaring thousands of models still gets a message of a few lines."""
+    items = [str(name) for name in names]
+    shown = sep.join(items[:limit])
+    more = len(items) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 class ProviderHubError(Exception):
