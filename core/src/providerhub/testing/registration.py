@@ -34,15 +34,16 @@ def _entry_point(cls: type[BaseProvider]) -> Any:
 
 def _hook_classes(ep: Any) -> list[Any]:
     """What the plugin's ``register_providers`` returns, through discovery's own validation."""
-    from ..discovery import _hook_results, plugin_manager
+    from ..discovery import _Fault, _hook_results, plugin_manager
 
     try:
         plugin = ep.load()
-        return _hook_results(plugin_manager(), plugin, ep.name)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
     except Exception as exc:
         raise fail(f"plugin {ep.name!r} failed to load: {describe_error(exc)}") from None
+    try:
+        return _hook_results(plugin_manager(), plugin, ep.name)
+    except _Fault as exc:
+        raise fail(str(exc)) from None
 
 
 @check
