@@ -7,7 +7,6 @@ from providerhub_dynaspark import Dynaspark
 
 EXPECTED_FAILURES = {
     "check_get_model_agrees": "get_model does not accept the '<name>/<model>' and provider-name forms yet",
-    "check_rate_limit_error": "Retry-After is not read into retry_after yet",
 }
 
 

@@ -23,7 +23,6 @@ from providerhub import (
     ProviderHubError,
     ProviderModelMixin,
     ProviderTimeoutError,
-    RateLimitError,
     ResponseError,
     hookimpl,
     raise_for_status,
@@ -114,12 +113,7 @@ class Relay(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     async def check_status(cls, response: Any) -> None:
-        try:
-            await raise_for_status(response, cls.name)
-        except RateLimitError as exc:
-            if exc.retry_after is None and response.headers.get("Retry-After", "").isdigit():
-                exc.retry_after = float(response.headers["Retry-After"])
-            raise
+        await raise_for_status(response, cls.name)
         content_type = response.headers.get("Content-Type", "")
         if "text/event-stream" not in content_type:
             body = await response.read()
