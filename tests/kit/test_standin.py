@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from providerhub.testing import Reply, Request, StandIn
+from providerhub.testing.transport import is_loopback
 
 Connect = Callable[[StandIn], http.client.HTTPConnection]
 
@@ -188,3 +192,29 @@ async def test_it_works_from_async_code_and_waits_on_the_caller_s_loop() -> None
         assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"\r\n\r\nhi")
         assert await server.until(lambda s: s.open_connections == 0, 5)
         assert not await server.until(lambda s: s.connections > 1, 0.05)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.binary(max_size=4096),
+    chunks=st.lists(st.binary(min_size=0, max_size=512), max_size=8),
+)
+def test_any_body_arrives_whole_and_any_chunks_arrive_in_order(
+    server: StandIn, connect: Connect, body: bytes, chunks: list[bytes]
+) -> None:
+    server.respond(lambda request: Reply(200, chunks=[request.body, *chunks]))
+    conn = connect(server)
+    conn.request("POST", "/", body=body)
+    assert conn.getresponse().read() == body + b"".join(chunks)
+    assert server.requests[-1].body == body
+
+
+@given(st.ip_addresses())
+def test_only_loopback_addresses_count_as_loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    assert is_loopback(str(address)) == address.is_loopback
+    assert is_loopback(f"[{address}]") == address.is_loopback
+
+
+def test_loopback_names_and_what_is_not_an_address() -> None:
+    assert is_loopback("localhost") and is_loopback("LOCALHOST.") and is_loopback(b"127.0.0.1")
+    assert not is_loopback("relay.invalid") and not is_loopback("") and not is_loopback(None)
