@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import http.client
 import ipaddress
 import socket
@@ -218,3 +219,10 @@ def test_only_loopback_addresses_count_as_loopback(address: ipaddress.IPv4Addres
 def test_loopback_names_and_what_is_not_an_address() -> None:
     assert is_loopback("localhost") and is_loopback("LOCALHOST.") and is_loopback(b"127.0.0.1")
     assert not is_loopback("relay.invalid") and not is_loopback("") and not is_loopback(None)
+
+
+def test_a_connection_made_just_before_close_is_closed_too() -> None:
+    for _ in range(30):  # the close usually lands while the connection is being accepted
+        with StandIn() as server:
+            socket.create_connection(server.url.removeprefix("http://").split(":"), timeout=5).close()  # type: ignore[arg-type]
+        gc.collect()  # under error::ResourceWarning, a leaked transport fails the test here

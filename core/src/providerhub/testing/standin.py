@@ -121,6 +121,11 @@ def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else bytes(data)
 
 
+def _accepting(task: asyncio.Task[object]) -> bool:
+    """Whether ``task`` is asyncio accepting a connection (``_accept_connection2``)."""
+    return str(getattr(task.get_coro(), "__qualname__", "")).endswith("_accept_connection2")
+
+
 class _Gone(Exception):
     """The client went away while the server waited."""
 
@@ -249,13 +254,26 @@ class StandIn:
         try:
             await self._stop.wait()
         finally:
+            # A connection still being accepted when the server closes is leaked by asyncio (its
+            # transport cannot attach to a closed server): let those finish first.
+            for _ in range(100):
+                if not any(_accepting(task) for task in asyncio.all_tasks()):
+                    break
+                await asyncio.sleep(0)
             server.close()
-            for writer in list(self._open):
-                writer.transport.abort()
-            handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in handlers:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 2.0
+
+            def handlers() -> list[asyncio.Task[object]]:
+                return [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+
+            while handlers() and loop.time() < deadline:  # a connection accepted just now is caught next round
+                for writer in list(self._open):
+                    writer.transport.abort()
+                await asyncio.sleep(0.01)
+            for task in handlers():
                 task.cancel()
-            await asyncio.gather(*handlers, return_exceptions=True)
+            await asyncio.gather(*handlers(), return_exceptions=True)
             await server.wait_closed()
 
     # -- serving ---------------------------------------------------------------------------------
