@@ -56,7 +56,7 @@ JSON_KEYS = """\
              id, prefix, provider, alias or case-insensitive; candidates is a list of
              {provider, model, plugin, priority} in preference order
   check      a list of {plugin, provider, check, outcome, reason}; outcome is passed,
-             failed or skipped, provider is null when the plugin did not load"""
+             failed or skipped; provider is null for a fault of the plugin itself"""
 
 EPILOG = f"""\
 {JSON_KEYS}
