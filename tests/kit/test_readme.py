@@ -40,7 +40,8 @@ def echo_http_source() -> str:
 
 def test_the_plugin_of_writing_a_plugin_passes(plugin_site: PluginSite) -> None:
     source = blocks("Writing a plugin", "python")[0]
-    (entry_point,) = re.findall(r'^(\w+) = "my_provider"$', blocks("Writing a plugin", "toml")[0], re.MULTILINE)
+    toml = blocks("Writing a plugin", "toml")[0]
+    (entry_point,) = re.findall(r'^\[project\.entry-points\.providerhub\]\n(\w+) = "my_provider"$', toml, re.MULTILINE)
     module = importlib.import_module(plugin_site.add(entry_point, source))
     results = check_provider(module.Echo)
     assert [r for r in results if r.outcome == "failed"] == []
@@ -77,8 +78,8 @@ def test_the_command_line_way_runs_as_written(plugin_site: PluginSite, tmp_path:
     argv = [script, *command.group(1).split()[1:]]
     table = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
     assert table.returncode == 0, table.stdout + table.stderr
-    for line in shown.splitlines()[1:]:
-        if line != "...":
+    for line in shown.splitlines():
+        if not line.startswith(("#", "$", "...")):
             assert line.split() in [row.split() for row in table.stdout.splitlines()]
     rows = json.loads(subprocess.run([*argv, "--json"], capture_output=True, text=True, env=env, timeout=240).stdout)
     assert {r["outcome"] for r in rows} == {"passed", "skipped"}

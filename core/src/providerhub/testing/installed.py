@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from ..discovery import dist_key, entry_points, load_plugin, normalize, plugin_manager
 from ..errors import PluginLoadWarning, ProviderHubError, ProviderNotFoundError
+from ..hub import default_hub
 from .checks import check_provider
 
 
@@ -23,7 +24,8 @@ class PluginCheck(NamedTuple):
 
 
 def check_installed(names: Sequence[str] = ()) -> list[PluginCheck]:
-    """Run every check on the installed providers (all, or those of the plugins and providers named).
+    """Run every check on the installed providers (all, or those of the plugins and providers named)
+    that the default hub loads (``PROVIDERHUB_PLUGINS``, the configuration file's ``plugins``, ...).
 
     A name is a plugin (entry point or distribution name) or a provider name, in any case; a
     name that matches nothing is a ``ProviderNotFoundError`` listing what is installed.
@@ -34,11 +36,12 @@ def check_installed(names: Sequence[str] = ()) -> list[PluginCheck]:
     seen_plugins: list[str] = []
     seen_providers: list[str] = []
     taken: dict[str, str] = {}  # provider names across plugins: a clash is a failure of the later plugin
-    for ep in entry_points():
+    hub = default_hub()  # the plugins it loads: PROVIDERHUB_PLUGINS, the configuration file, ...
+    for ep in entry_points(hub.plugins, hub.disable_plugins, strict=hub.strict):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PluginLoadWarning)  # the failure becomes a row instead
             try:
-                info, loaded = load_plugin(ep, plugin_manager(), taken)
+                info, loaded = load_plugin(ep, plugin_manager(), taken, strict=hub.strict)
                 error = info.error
             except ProviderHubError as exc:  # PROVIDERHUB_STRICT_PLUGINS=1
                 loaded, error = [], str(exc)
