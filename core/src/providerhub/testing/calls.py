@@ -355,7 +355,8 @@ async def check_missing_key_before_request(upstream: Upstream) -> None:
 
 
 def _held(upstream: Upstream, request: Request) -> Reply:
-    """A successful answer (or, without one, the start of a JSON body) that stops halfway and holds."""
+    """A successful answer (or, without one, the start of a JSON body) that stops halfway and holds
+    (a body sent whole is split in two for it)."""
     if upstream.answer is None:
         reply = Reply(200, {"Content-Type": "application/json"}, chunks=['{"'])
     else:
@@ -363,7 +364,7 @@ def _held(upstream: Upstream, request: Request) -> Reply:
     if reply.chunks is None:
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
         reply = dataclasses.replace(reply, body=b"", chunks=[body[: len(body) // 2], body[len(body) // 2 :]])
-    return dataclasses.replace(reply, hold_after=1)
+    return dataclasses.replace(reply, hold_after=max(1, len(reply.chunks or ()) // 2))  # past the first text, mostly
 
 
 async def _released(upstream: Upstream, what: str) -> None:
