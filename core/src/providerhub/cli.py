@@ -12,18 +12,15 @@ full, 130 interrupted (Ctrl-C), 141 the reader of stdout went away (``| head``),
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import json
 import os
 import re
-import signal
 import sys
-import traceback
 import warnings
 from collections.abc import Coroutine, Sequence
-from typing import Any, NamedTuple, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
@@ -36,6 +33,9 @@ from providerhub.errors import (
 )
 from providerhub.http import redact, timeout_seconds
 from providerhub.resolution import close_matches
+
+if TYPE_CHECKING:
+    import asyncio
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -439,6 +439,8 @@ class _Stream:
         self.terminal = _isatty(out)  # on a terminal, control characters in the answer are neutralised
 
     async def _spin(self) -> None:
+        import asyncio
+
         frame = 0
         while True:
             self.err.write(f"\r{SPINNER[frame % len(SPINNER)]}")
@@ -448,6 +450,8 @@ class _Stream:
 
     def start(self) -> None:
         if _isatty(self.err):
+            import asyncio
+
             self.spinner = asyncio.get_running_loop().create_task(self._spin())
 
     def stop(self) -> None:
@@ -507,6 +511,8 @@ def _cmd_chat(ctx: _Context) -> int:
     stream = _Stream(ctx.out, ctx.err)
     try:
         answer = providerhub.stream(model, messages, media=media, timeout=args.timeout, proxy=args.proxy)
+        import asyncio  # only chat needs it: listing and resolving start faster without it
+
         asyncio.run(_until_terminated(_answer(answer, stream)))
     finally:
         stream.end_line()
@@ -519,6 +525,9 @@ class Terminated(Exception):
 
 async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
     """Run ``work``, cancelling it (so its ``finally`` blocks run) if SIGTERM arrives."""
+    import asyncio
+    import signal
+
     task = asyncio.ensure_future(work)
     loop = asyncio.get_running_loop()
     terminated = False
@@ -636,6 +645,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OUTPUT
         except Exception as exc:
             if debug:
+                import traceback
+
                 err.write(_printable(redact("".join(traceback.format_exception(exc))), _CONTROL_IN_ANSWER))
             code = exit_code(exc)
             hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""

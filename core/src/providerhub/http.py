@@ -12,7 +12,6 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -189,6 +188,8 @@ def retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> 
     text = str(raw).strip()[:64]
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return min(float(text), _MAX_RETRY_AFTER)
+    from email.utils import parsedate_to_datetime  # only for an HTTP-date: it imports socket and more
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
