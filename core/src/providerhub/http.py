@@ -114,8 +114,26 @@ def _release(response: Any) -> None:
 
 
 async def read_body(response: Any, limit: int | None = None, *, provider: str | None = None) -> bytes:
-    """The whole body of an aiohttp response (decompressed), or a ``ResponseError`` past ``limit`` bytes."""
-    return b"".join([chunk async for chunk in iter_body(response, limit, provider=provider)])
+    """The whole body of an aiohttp response (decompressed), or a ``ResponseError`` past ``limit`` bytes.
+
+    A body framed by a ``Content-Length`` within the cap and not compressed is read in one go
+    (the framing bounds it); any other is counted chunk by chunk.
+    """
+    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
+    length = getattr(response, "content_length", None)
+    if type(length) is int and 0 <= length <= cap and not _encoded(response) and hasattr(response, "read"):
+        body: bytes = await response.read()
+        if len(body) > cap:  # a framing that did not hold: refused as a long stream is
+            raise _error(response, provider, f"answered more than {cap:,} bytes; the answer was cut off")
+        return body
+    return b"".join([chunk async for chunk in iter_body(response, cap, provider=provider)])
+
+
+def _encoded(response: Any) -> bool:
+    """Whether the body is sent compressed (it may then grow past its ``Content-Length``)."""
+    headers = getattr(response, "headers", None)
+    encoding = headers.get("Content-Encoding") if headers is not None else None
+    return bool(encoding) and str(encoding).strip().lower() != "identity"
 
 
 MAX_LINE_BYTES = 1024 * 1024
