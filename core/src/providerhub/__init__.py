@@ -5,6 +5,8 @@ from __future__ import annotations
 from .call import complete, stream
 from .errors import (
     AuthenticationError,
+    ConfigError,
+    ConfigWarning,
     MediaError,
     MessagesError,
     MissingCredentialsError,
@@ -27,7 +29,9 @@ from .events import FinishReason, Usage
 from .hookspecs import hookimpl, hookspec
 from .http import raise_for_status
 from .hub import (
+    Hub,
     ModelInfo,
+    default_hub,
     get_provider,
     get_providers,
     list_models,
@@ -54,8 +58,11 @@ __all__ = [
     "BaseProvider",
     "Candidate",
     "Chunk",
+    "ConfigError",
+    "ConfigWarning",
     "CreateResult",
     "FinishReason",
+    "Hub",
     "Image",
     "MediaError",
     "MediaListType",
@@ -85,6 +92,7 @@ __all__ = [
     "ResponseError",
     "Usage",
     "complete",
+    "default_hub",
     "format_prompt",
     "get_provider",
     "get_providers",
