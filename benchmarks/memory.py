@@ -33,8 +33,6 @@ async def in_flight_bytes(send: Callable[[], Awaitable[None]], requests: int, se
 
 
 async def run(url: str, requests: int, rounds: int, settle: float) -> dict[str, float]:
-    import aiohttp
-
     via_providerhub = providerhub_send(url)
     shared = raw_session()
 

@@ -30,7 +30,9 @@ def sides() -> tuple[dict[str, Callable[[int], float]], Callable[[], None]]:
     async def async_calls(n: int, via_stream: bool) -> float:
         start = time.perf_counter()
         for _ in range(n):
-            answer = providerhub.stream(MODEL, MESSAGES) if via_stream else provider.create_async_generator(MODEL, MESSAGES)
+            answer = (
+                providerhub.stream(MODEL, MESSAGES) if via_stream else provider.create_async_generator(MODEL, MESSAGES)
+            )
             async for chunk in answer:
                 assert chunk
         return (time.perf_counter() - start) / n
@@ -38,7 +40,9 @@ def sides() -> tuple[dict[str, Callable[[int], float]], Callable[[], None]]:
     def sync_calls(n: int, via_complete: bool) -> float:
         start = time.perf_counter()
         for _ in range(n):
-            answer = providerhub.complete(MODEL, MESSAGES) if via_complete else provider.create_completion(MODEL, MESSAGES)
+            answer = (
+                providerhub.complete(MODEL, MESSAGES) if via_complete else provider.create_completion(MODEL, MESSAGES)
+            )
             for chunk in answer:
                 assert chunk
         return (time.perf_counter() - start) / n

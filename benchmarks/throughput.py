@@ -106,7 +106,7 @@ async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[st
             cpu[name].append(c)
     await shared.close()
     await plain.close()
-    row: dict[str, float] = {"same_bytes": float(same["providerhub"]), "formdata_same_bytes": float(same["raw FormData"])}
+    row = {"same_bytes": float(same["providerhub"]), "formdata_same_bytes": float(same["raw FormData"])}
     for name in sides:
         row[f"{name} rps"] = statistics.median(rps[name])
         row[f"{name} cpu_us"] = statistics.median(cpu[name]) * 1e6

@@ -229,10 +229,9 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
     default = hub.default_hub()
-    eps = providerhub.discovery.entry_points(default.plugins, default.disable_plugins)
     where = index.locate(None, default._index_settings())
     assert where is not None
-    assert index.read(where, index.key(eps, where)) is not None
+    assert index.read(where, index.key(where)) is not None
     assert index.read(where, ("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")

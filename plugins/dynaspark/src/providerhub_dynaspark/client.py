@@ -152,7 +152,8 @@ async def post(
     except ProviderHubError:
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:
-        raise ProviderTimeoutError(f"{_NAME}: POST {redact_url(url)}{_via(proxy)} got no answer within {limit:g} s") from exc
+        shown = f"{redact_url(url)}{_via(proxy)}"
+        raise ProviderTimeoutError(f"{_NAME}: POST {shown} got no answer within {limit:g} s") from exc
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         raise _failure(exc, redact_url(url), _via(proxy)) from (exc if redact(str(exc)) == str(exc) else None)
     return _answer(body, status, content_type, url)
