@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
 
@@ -36,6 +35,8 @@ _URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*""")
 
 def redact_url(url: object) -> str:
     """``url`` fit to show: user-info removed and every query value masked (``?key=***``)."""
+    from urllib.parse import SplitResult, urlsplit  # here: resolving a model never needs it
+
     text = str(url)
     try:
         parts = urlsplit(text)
