@@ -74,7 +74,12 @@ class UsageError(ProviderHubError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2."""
+    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2,
+    and its formatter is ``_Formatter`` unless another is given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         hint = f" (see '{self.prog} --help')"
@@ -85,8 +90,23 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the epilog's layout, and a help column wide enough for every command name."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=28)
+        super().__init__(prog, max_help_position=28, width=_columns() - 2)
         self._action_max_length = 16  # argparse undercounts the indented command names
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it, without importing shutil (argparse
+    makes a formatter for every argument added: importing shutil there costs every command its start)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _seconds(text: str) -> float:
