@@ -278,6 +278,8 @@ def _marked_hooks(plugin: object) -> list[Callable[..., Any]] | None:
             return None
         if opts.get("wrapper") or opts.get("hookwrapper") or opts.get("tryfirst") or opts.get("trylast"):
             return None
+        if value.__code__.co_argcount or value.__code__.co_kwonlyargcount:
+            return None  # pluggy names what the spec does not offer
         found.append(value)
     return found if len(found) == 1 else None
 
@@ -285,8 +287,8 @@ def _marked_hooks(plugin: object) -> list[Callable[..., Any]] | None:
 def _hook_results(pm: pluggy.PluginManager | None, plugin: object, name: str) -> list[Any]:
     """Register ``plugin`` and call its ``register_providers``; raise ``_Fault`` on any fault.
 
-    Without ``pm`` (a start served by the model index) a plainly marked module's hook is called
-    directly; anything else gets a real plugin manager."""
+    Without ``pm`` a plainly marked module's hook is called directly (as pluggy would call it);
+    anything else gets a real plugin manager, which checks and reports it."""
     marked = _marked_hooks(plugin) if pm is None else None
     if marked is not None:
         return _collect(name, marked)
@@ -353,14 +355,15 @@ def load_plugin(
     """Import one plugin and validate its providers; its faults are reported, never raised past it
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
     ``known`` (from the model index) spares reading the distribution's metadata again; ``pm``
-    ``None`` calls a plainly marked hook without pluggy."""
+    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed)."""
     dist = ep.dist
     distribution = version = None
     if known is not None:
         distribution, version = known.distribution, known.version
     elif dist is not None:
         with contextlib.suppress(Exception):  # unreadable metadata only costs the listing its name
-            distribution, version = dist.name, dist.version
+            metadata = dist.metadata  # parsed once: ``dist.name`` and ``dist.version`` each parse it again
+            distribution, version = metadata["Name"], metadata["Version"]
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
@@ -406,11 +409,10 @@ def discover(
 ) -> PluginSet:
     """Load every allowed plugin; one plugin's failure leaves the others untouched (unless ``strict``)."""
     eps = entry_points(strict=strict) if eps is None else eps
-    pm = plugin_manager()
     taken = {} if taken is None else taken
     plugins, providers, classes = [], [], {}
     for ep in eps:
-        info, loaded = load_plugin(ep, pm, taken, strict=strict)
+        info, loaded = load_plugin(ep, None, taken, strict=strict)  # pluggy only for a plugin that needs it
         plugins.append(info)
         for record, cls in loaded:
             providers.append(record)
