@@ -14,6 +14,7 @@ discovery and rewrite it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import stat
@@ -31,7 +32,7 @@ from .registry import PluginInfo, ProviderInfo
 if TYPE_CHECKING:
     from .providers import BaseProvider
 
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"providerhub index\n"
 _HEADER = struct.Struct(">QI")
 """After the magic: the payload's length and its CRC-32, both checked before it is decoded."""
@@ -173,21 +174,47 @@ def _fits(value: object, kind: str) -> bool:
     return all(type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is str for v in value)
 
 
-def _frozen(value: Any, kind: str) -> Any:
-    return tuple(map(tuple, value)) if kind == "[ss]" else tuple(value) if kind == "[s]" else value
+_TYPES = {"s": (str,), "s?": (str, type(None)), "i": (int,), "b": (bool,), "[s]": (list,), "[ss]": (list,)}
+_STR, _LIST, _TWO = {str}, {list}, {2}
+_signatures: dict[tuple[str, ...], frozenset[tuple[type, ...]]] = {}
+
+
+def _allowed(shape: tuple[str, ...]) -> frozenset[tuple[type, ...]]:
+    """Every tuple of field types a record of ``shape`` may have (a set lookup checks a whole record)."""
+    found = _signatures.get(shape)
+    if found is None:
+        found = _signatures[shape] = frozenset(itertools.product(*(_TYPES[kind] for kind in shape)))
+    return found
 
 
 def _records(value: object, shape: tuple[str, ...]) -> list[tuple[Any, ...]] | None:
-    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit."""
+    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit.
+
+    Checked record by record with set operations: an index of thousands of providers is read at
+    every start, so no per-field function calls."""
     if type(value) is not list:
         return None
+    allowed = _allowed(shape)
+    strings = [i for i, kind in enumerate(shape) if kind == "[s]"]
+    pairs = [i for i, kind in enumerate(shape) if kind == "[ss]"]
     records = []
     for item in value:
-        if type(item) is not list or len(item) != len(shape):
+        if type(item) is not list or tuple(map(type, item)) not in allowed:
             return None
-        if not all(_fits(field, kind) for field, kind in zip(item, shape, strict=True)):
-            return None
-        records.append(tuple(_frozen(f, k) for f, k in zip(item, shape, strict=True)))
+        record = list(item)
+        for i in strings:
+            if not set(map(type, record[i])) <= _STR:
+                return None
+            record[i] = tuple(record[i])
+        for i in pairs:
+            field = record[i]
+            if field:
+                if not (set(map(type, field)) <= _LIST and set(map(len, field)) <= _TWO):
+                    return None
+                if not set(map(type, itertools.chain.from_iterable(field))) <= _STR:
+                    return None
+            record[i] = tuple(map(tuple, field))
+        records.append(tuple(record))
     return records
 
 
@@ -216,15 +243,17 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
     if expected is not None and stored_key != _plain(expected):
         return None
     plugin_records, provider_records = _records(plugins, _PLUGIN), _records(providers, _PROVIDER)
-    configured_records = _records(configured, _PROVIDER)
+    # ``null``: no provider table applied, the registry holds the plugins' providers as they are
+    configured_records = provider_records if configured is None else _records(configured, _PROVIDER)
     if plugin_records is None or provider_records is None or configured_records is None:
         return None
     if not (_fits(notes, "[s]") and _fits(applied, "[s]") and _fits(scan_notes, "[s]")):
         return None
+    as_read = tuple(ProviderInfo(*p) for p in provider_records)
     return Stored(
         tuple(PluginInfo(*p) for p in plugin_records),
-        tuple(ProviderInfo(*p) for p in provider_records),
-        tuple(ProviderInfo(*p) for p in configured_records),
+        as_read,
+        as_read if configured is None else tuple(ProviderInfo(*p) for p in configured_records),
         tuple(notes),
         tuple(applied),
         tuple(scan_notes),
@@ -260,7 +289,10 @@ def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     import tempfile
 
     try:
-        payload = json.dumps([found, *stored], separators=(",", ":")).encode("ascii")
+        document: list[Any] = [found, *stored]
+        if stored.configured == stored.providers:
+            document[3] = None  # read back as the providers: half the file to check at each start
+        payload = json.dumps(document, separators=(",", ":")).encode("ascii")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
