@@ -6,6 +6,7 @@ import contextlib
 import math
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -255,10 +256,9 @@ class RecordedEntryPoint(NamedTuple):
 
     def load(self) -> object:
         """The object named by ``module:attr.path`` (extras in brackets ignored), as ``EntryPoint.load`` does."""
-        import importlib
-
         module, _, attrs = self.value.partition("[")[0].partition(":")
-        found: object = importlib.import_module(module.strip())
+        __import__(module.strip())  # the importlib package is not needed for this (nor imported)
+        found: object = sys.modules[module.strip()]
         for attr in filter(None, attrs.strip().split(".")):
             found = getattr(found, attr)
         return found
