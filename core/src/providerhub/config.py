@@ -1,7 +1,5 @@
 """The user's settings: the ``providerhub.toml`` file and the environment variables that override it."""
 
-from __future__ import annotations
-
 import os
 import sys
 import warnings

@@ -1,7 +1,5 @@
 """The hub: one registry and the settings it was built with; the module-level calls use the default hub."""
 
-from __future__ import annotations
-
 import os
 import threading
 import warnings

@@ -1,7 +1,5 @@
 """The registry snapshot: validated provider records and the lookup tables resolution reads."""
 
-from __future__ import annotations
-
 import re
 import threading
 import warnings
