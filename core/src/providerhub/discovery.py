@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .providers import BaseProvider
 
 GROUP = "providerhub"
-_SEPARATORS = re.compile(r"[-_.]+")
+_SEPARATORS = r"[-_.]+"  # compiled on first use (re caches it): a warm start never needs it
 
 PLUGIN_TIMEOUT = 20.0
 """Seconds a plugin's import may take before it is reported and left out (``PROVIDERHUB_PLUGIN_TIMEOUT``)."""
@@ -48,7 +48,7 @@ class PluginSet(NamedTuple):
 
 def normalize(name: str) -> str:
     """A plugin or distribution name in the form used to compare them (PEP 503, lower case)."""
-    return _SEPARATORS.sub("-", name).lower()
+    return re.sub(_SEPARATORS, "-", name).lower()
 
 
 def report(plugin: str, message: str, strict: bool = False) -> None:

@@ -22,7 +22,7 @@ MAX_ERROR_BODY_BYTES = 64 * 1024
 """How much of an error answer is read; only its excerpt is kept."""
 MAX_BODY_ENV = "PROVIDERHUB_MAX_RESPONSE_BYTES"
 
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE = rb"(?is)<title[^>]*>(.*?)</title>"  # patterns compiled on first use (re caches them)
 _EXCERPT_CHARS = 200
 _CHUNK = 64 * 1024
 
@@ -30,7 +30,7 @@ _CHUNK = 64 * 1024
 # -- secrets ------------------------------------------------------------------------------------
 
 _MASK = "***"
-_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*""")
+_URL_IN_TEXT = r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*"""
 
 
 def redact_url(url: object) -> str:
@@ -53,7 +53,7 @@ def redact_url(url: object) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every URL in it passed through ``redact_url`` (for messages written by others)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    return re.sub(_URL_IN_TEXT, lambda m: redact_url(m.group(0)), text)
 
 
 # -- bounds ---------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def is_html(body: bytes, content_type: str | None = None) -> bool:
 def summarize(body: bytes, status: int | None, content_type: str | None = None) -> str:
     """A short, single-line excerpt of a body; an HTML page is named, never dumped."""
     if is_html(body, content_type):
-        match = _TITLE.search(body[:8192])
+        match = re.search(_TITLE, body[:8192])
         title = " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
         where = f", status {status}" if status is not None else ""
         return f"HTML page{where}" + (f": {title[:80]!r}" if title else "")
