@@ -11,8 +11,6 @@ index recorded makes the index stale (``StaleIndexError``); callers then fall ba
 discovery and rewrite it.
 """
 
-from __future__ import annotations
-
 import contextlib
 import itertools
 import json
@@ -347,7 +345,7 @@ class IndexedPlugins:
         self.providers = providers
         self._classes: dict[str, type[BaseProvider]] = {}
 
-    def load(self, plugin: str) -> dict[str, type[BaseProvider]]:
+    def load(self, plugin: str) -> "dict[str, type[BaseProvider]]":
         """Import ``plugin`` and check it registers exactly what the index says."""
         recorded = next((p for p in self.plugins if p.name == plugin), None)
         if recorded is None:
@@ -362,7 +360,7 @@ class IndexedPlugins:
         self._classes.update(classes)
         return classes
 
-    def provider_class(self, record: ProviderInfo) -> type[BaseProvider]:
+    def provider_class(self, record: ProviderInfo) -> "type[BaseProvider]":
         cls = self._classes.get(record.name)
         if cls is None:
             assert record.plugin is not None
