@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import coldstart
+import gateway
 import memory
 import sync_calls
 import throughput
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     speed = throughput.main(["--rounds", "3", "--requests", "1000"] if args.quick else [])
     print("\n6. memory with 1,000 requests in flight")
     held = memory.main(["--rounds", "2"] if args.quick else [])
+    print("\n7. the OpenAI-compatible server against a minimal aiohttp.web handler sending the same bytes")
+    served = gateway.main(
+        ["--rounds", "1", "--requests", "1000", "--streams", "200", "--hold", "3"] if args.quick else []
+    )
 
     rows = []
     for r in starts:
@@ -54,11 +59,19 @@ def main(argv: list[str] | None = None) -> None:
         ("client CPU per request / raw same bytes", speed["providerhub cpu_ratio"], "<=", 1.05),
         ("requests/s / raw same bytes", speed["providerhub rps_ratio"], ">=", 0.95),
         ("bytes per in-flight request / raw same bytes", held["ratio"], "<=", 1.05),
+        ("server req/s, not streamed / aiohttp.web floor", served["plain_ratio"], ">=", 0.5),
+        ("server req/s, streamed / aiohttp.web floor", served["stream_ratio"], ">=", 0.5),
     ]
     print("\nsummary (ratios to the baseline named in each row)")
     for name, value, op, target in rows:
         met = value <= target if op == "<=" else value >= target  # type: ignore[operator]
         print(f"  {name:<52} {value:>6.2f}x  target {op} {target:.2f}  {'met' if met else 'MISSED'}")
+    added = served["added_latency_ms"]
+    verdict = "met" if added <= 1 else "MISSED"
+    print(f"  {'server latency added at the median (ms)':<52} {added:>7.2f}  budget 1.00  {verdict}")
+    kib, failed = served["gateway_kib_per_stream"], served["gateway_failed_streams"]
+    verdict = "met" if kib <= 64 and failed == 0 else "MISSED"
+    print(f"  {'server KiB per open stream':<52} {kib:>7.1f}  budget 64, {failed:.0f} failed  {verdict}")
 
 
 if __name__ == "__main__":

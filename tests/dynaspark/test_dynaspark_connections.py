@@ -20,8 +20,9 @@ from providerhub.sync import iterate_in_thread
 from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin
+from support.net import ForwardProxy, wait_until
 
-from .helpers import HELLO, ForwardProxy, wait_until
+from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 
