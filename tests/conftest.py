@@ -10,6 +10,8 @@ import pytest
 from providerhub import hub, keys
 from support.plugins import IN_REPO_PLUGINS, PluginSite
 
+pytest_plugins = ["pytester"]  # the contract kit's tests run inner pytest sessions
+
 
 @pytest.fixture(autouse=True)
 def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

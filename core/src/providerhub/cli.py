@@ -11,25 +11,19 @@ providerhub`` stays free of it. It uses the standard library alone.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import datetime
-import getpass
 import io
 import json
 import os
 import re
-import signal
 import stat
 import sys
-import traceback
 import warnings
 from collections.abc import AsyncIterator, Coroutine, Sequence
-from typing import Any, NamedTuple, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub import history, keys
-from providerhub.call import call_provider
 from providerhub.config import default_path
 from providerhub.errors import (
     ConfigError,
@@ -46,6 +40,9 @@ from providerhub.errors import (
 from providerhub.http import proxy_url, redact, timeout_seconds
 from providerhub.options import convert_options
 from providerhub.resolution import close_matches
+
+if TYPE_CHECKING:
+    import asyncio
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -73,10 +70,12 @@ JSON_KEYS = """\
   history    a list of {id, model, updated, messages}, newest first; messages are {role, content}
   config     one object {file, file_found, default_model, prefer, plugins, disable_plugins, strict,
              providers, environment, state_backend, cache_dir, keys_file, history_file};
-             providers is a list of {name, from, status, settings}"""
+             providers is a list of {name, from, status, settings}
+  check      a list of {plugin, provider, check, outcome, reason}; outcome is passed,
+             failed or skipped; provider is null for a fault of the plugin itself"""
 
 EXIT_CODES = """\
-exit codes: 0 ok, 1 unexpected error, 2 usage or bad input (an option, an image, a proxy URL, a
+exit codes: 0 ok, 1 unexpected error (check: a check failed), 2 usage or bad input (an option, an image, a proxy URL, a
 damaged key or conversation file), 3 model, provider or stored key not found, 4 provider or network
 failure, 5 a plugin failed to load under PROVIDERHUB_STRICT_PLUGINS=1, 74 stdout closed or full,
 130 interrupted, 141 stdout's reader went away (| head), 143 terminated (SIGTERM)."""
@@ -112,7 +111,12 @@ class UsageError(ProviderHubError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2."""
+    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2,
+    and its formatter is ``_Formatter`` unless another is given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         hint = f" (see '{self.prog} --help')"
@@ -123,8 +127,23 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the epilog's layout, and a help column wide enough for every command name."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=28)
+        super().__init__(prog, max_help_position=28, width=_columns() - 2)
         self._action_max_length = 16  # argparse undercounts the indented command names
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it, without importing shutil (argparse
+    makes a formatter for every argument added: importing shutil there costs every command its start)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _seconds(text: str) -> float:
@@ -251,6 +270,16 @@ def _parser() -> _Parser:
     conversations.set_defaults(run=_cmd_history)
 
     _add_serve(commands, common)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common, as_json],
+        help="run the provider checks on installed plugins",
+        description="Run the providerhub.testing checks on installed plugins, offline (calls go to a loopback "
+        "stand-in server). Exit 0 only when no check failed.",
+    )
+    check.add_argument("targets", nargs="*", metavar="PLUGIN_OR_PROVIDER", help="what to check (default: everything)")
+    check.set_defaults(run=_cmd_check)
     return parser
 
 
@@ -622,6 +651,8 @@ class _Stream:
         self.terminal = _isatty(out)  # on a terminal, control characters in the answer are neutralised
 
     async def _spin(self) -> None:
+        import asyncio
+
         frame = 0
         while True:
             self.err.write(f"\r{SPINNER[frame % len(SPINNER)]}")
@@ -631,6 +662,8 @@ class _Stream:
 
     def start(self) -> None:
         if _isatty(self.err) and not self.quiet:
+            import asyncio
+
             self.spinner = asyncio.get_running_loop().create_task(self._spin())
 
     def stop(self) -> None:
@@ -698,6 +731,8 @@ class _Reply:
 
 def _open(request: _Request, messages: providerhub.Messages) -> AsyncIterator[providerhub.Chunk]:
     """The provider's answer to ``messages``: options checked, key looked up, stray errors wrapped."""
+    from providerhub.call import call_provider
+
     return call_provider(
         request.provider,
         request.model,
@@ -730,6 +765,8 @@ async def _answer(chunks: AsyncIterator[providerhub.Chunk], stream: _Stream, rep
 def _ask(request: _Request, messages: providerhub.Messages, stream: _Stream) -> _Reply:
     reply = _Reply()
     try:
+        import asyncio  # only chat needs it: listing and resolving start faster without it
+
         asyncio.run(_until_terminated(_answer(_open(request, messages), stream, reply)))
     finally:
         stream.end_line()
@@ -903,6 +940,8 @@ def _cmd_keys_set(ctx: _Context) -> int:
     name = _provider_name_for_key(ctx, ctx.args.name)
     stored = keys.load()  # a damaged file is reported before a key is asked for
     if sys.stdin is not None and _isatty(sys.stdin):
+        import getpass
+
         try:
             key = getpass.getpass(f"Key for {name}: ", stream=ctx.err)
         except EOFError:
@@ -1085,6 +1124,8 @@ def _cmd_config(ctx: _Context) -> int:
 
 def _when(timestamp: float) -> str:
     """A time stamp as UTC ISO 8601 to the second."""
+    import datetime
+
     return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -1094,6 +1135,9 @@ class Terminated(Exception):
 
 async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
     """Run ``work``, cancelling it (so its ``finally`` blocks run) if SIGTERM arrives."""
+    import asyncio
+    import signal
+
     task = asyncio.ensure_future(work)
     loop = asyncio.get_running_loop()
     terminated = False
@@ -1129,6 +1173,26 @@ def _cmd_serve(ctx: _Context) -> int:
     from providerhub.server.settings import from_args
 
     return serve(from_args(ctx.args))
+
+
+# -- check --------------------------------------------------------------------------------------
+
+
+def _cmd_check(ctx: _Context) -> int:
+    """The contract kit's checks; ``providerhub.testing`` is imported only by this command."""
+    from providerhub.testing.installed import check_installed
+
+    rows = check_installed(ctx.args.targets)
+    if ctx.args.json:
+        _json([row._asdict() for row in rows], ctx.out)
+    elif rows:
+        _table(("PLUGIN", "PROVIDER", "CHECK", "RESULT", "REASON"), rows, ctx.out)
+    counts = {outcome: sum(row.outcome == outcome for row in rows) for outcome in ("passed", "failed", "skipped")}
+    if not rows:
+        ctx.err.write(f"{PROG}: no plugins are installed, nothing to check\n")
+    elif not ctx.args.json:
+        ctx.err.write(f"{PROG}: {len(rows)} checks: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n")
+    return EXIT_UNEXPECTED if counts["failed"] else EXIT_OK
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -1228,6 +1292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OUTPUT
         except Exception as exc:
             if debug:
+                import traceback
+
                 err.write(_printable(redact("".join(traceback.format_exception(exc))), _CONTROL_IN_ANSWER))
             code = exit_code(exc)
             hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""

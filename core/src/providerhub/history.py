@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -43,6 +42,8 @@ class Conversation(NamedTuple):
 
 
 def new(model: str, messages: Sequence[Message] = ()) -> Conversation:
+    import uuid
+
     return Conversation(uuid.uuid4().hex[:12], model, time.time(), tuple(map(_plain, messages)))
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
+    from providerhub.testing import Reply, Request
 
 __all__ = ["DEFAULT_TIMEOUT", "ENDPOINT_ENV", "Dynaspark"]
 
@@ -46,6 +48,18 @@ DEFAULT_TIMEOUT = 60.0
 """Seconds a whole request may take unless ``timeout=`` says otherwise."""
 
 _SITE = "https://dynaspark.onrender.com"
+
+
+_client: ModuleType | None = None
+
+
+def _import_client() -> ModuleType:
+    """The HTTP side, imported on the first request and kept (an import statement per call costs)."""
+    global _client
+    from . import client
+
+    _client = client
+    return client
 
 
 class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
@@ -81,8 +95,20 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     def endpoint(cls, api_endpoint: str | None = None) -> str:
-        """The URL to post to: ``api_endpoint``, else ``$DYNASPARK_API_ENDPOINT``, else the class default."""
-        return api_endpoint or os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+        """The URL to post to: ``api_endpoint``, else a configured ``api_endpoint`` declaration, else
+        ``$DYNASPARK_API_ENDPOINT``, else the service's own endpoint."""
+        if api_endpoint:
+            return api_endpoint
+        if cls.api_endpoint and cls.api_endpoint != Dynaspark.api_endpoint:  # set through configure()
+            return cls.api_endpoint
+        return os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+
+    @classmethod
+    def standin_reply(cls, request: Request, pieces: Sequence[str]) -> Reply:
+        """How the service answers ``pieces`` (for ``providerhub.testing``): all of it in one JSON object."""
+        from providerhub.testing import Reply
+
+        return Reply.json({"response": "".join(pieces)})
 
     @classmethod
     async def create_async_generator(
@@ -106,6 +132,5 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         model = cls.get_model(model)
         prompt = format_prompt(validate_messages(messages))
         limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
-        from . import client
-
+        client = _client or _import_client()
         yield await client.post(cls.endpoint(api_endpoint), prompt, model, media, proxy, limit, session)
