@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub
+from providerhub import hub, keys
 from support.plugins import IN_REPO_PLUGINS, PluginSite
 
 pytest_plugins = ["pytester"]  # the contract kit's tests run inner pytest sessions
@@ -26,8 +26,13 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "PROVIDERHUB_STRICT_PLUGINS",
         "PROVIDERHUB_NO_CACHE",
         "DYNASPARK_API_ENDPOINT",
+        *(name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") for name in (base, base.upper())),
     ):
         monkeypatch.delenv(name, raising=False)
+    # the user's own files (keys, conversations) never leak in or out
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    keys.forget()
     # a developer's own configuration file never leaks in: the default points at a missing file
     monkeypatch.setenv("PROVIDERHUB_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
     monkeypatch.setattr(hub, "_default", None)

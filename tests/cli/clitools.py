@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,79 @@ class Faulty(AsyncGeneratorProvider, ProviderModelMixin):
 @hookimpl
 def register_providers():
     return [Slow, Faulty]
+'''
+
+ECHO_SOURCE = '''
+import asyncio
+import json
+import os
+
+from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin, Usage, hookimpl
+
+
+class Echo(AsyncGeneratorProvider, ProviderModelMixin):
+    """Answers with what it received (messages, options, proxy, number of images, whether a key
+    came; not the timeout, which a routed call sets) as JSON in two chunks, then Usage(3, 5, 8) and
+    FinishReason("stop"). echo-wait: "waiting " after half a second, then a long wait. However an
+    answer ends, "closed" is appended to $ECHO_CLOSED_FILE."""
+
+    default_model = "echo-1"
+    models = ["echo-1", "echo-vision", "echo-wait"]
+    vision_models = ["echo-vision"]
+    options = {"temperature": float, "max_tokens": int, "stop": list[str], "verbose": bool}
+
+    @classmethod
+    async def create_async_generator(
+        cls, model, messages, proxy=None, media=None, api_key=None, timeout=None, **kwargs
+    ):
+        try:
+            if model == "echo-wait":
+                await asyncio.sleep(0.5)
+                yield "waiting "
+                await asyncio.sleep(60)
+            seen = {
+                "messages": messages,
+                "options": kwargs,
+                "proxy": proxy,
+                "images": len(media or []),
+                "key": api_key is not None,
+            }
+            text = json.dumps(seen, sort_keys=True)
+            yield text[: len(text) // 2]
+            yield text[len(text) // 2 :]
+            yield Usage(3, 5, 8)
+            yield FinishReason("stop")
+        finally:
+            if os.environ.get("ECHO_CLOSED_FILE"):
+                with open(os.environ["ECHO_CLOSED_FILE"], "a") as f:
+                    f.write("closed")
+
+
+class Locked(AsyncGeneratorProvider, ProviderModelMixin):
+    """Needs a key ($LOCKED_KEY); answers with the key it was given."""
+
+    default_model = "locked-1"
+    models = ["locked-1"]
+    needs_auth = True
+    api_key_env = "LOCKED_KEY"
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, proxy=None, media=None, api_key=None, **kwargs):
+        yield f"key={api_key}"
+
+
+class Single(Echo):
+    """Takes one image per request."""
+
+    default_model = "single-vision"
+    models = ["single-vision"]
+    vision_models = ["single-vision"]
+    max_images = 1
+
+
+@hookimpl
+def register_providers():
+    return [Echo, Locked, Single]
 '''
 
 WITH_BROKEN = "alpha,beta,broken,gamma,slow"
@@ -108,3 +184,62 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("providerhub: error: "), lines[0]
     return lines[0]
+
+
+class Terminal:
+    """The command on a pseudo-terminal (stdin and stderr, stdout too unless ``stdout`` is given), in
+    a session of its own, as a user at a terminal runs it; its output is read as it comes."""
+
+    def __init__(self, cli: CLI, *args: str, stdout: int | None = None):
+        self.master, slave = pty.openpty()
+        self.proc = cli.popen(
+            *args, stdin=slave, stdout=slave if stdout is None else stdout, stderr=slave, start_new_session=True
+        )
+        os.close(slave)
+        self.seen = b""
+        self._read = 0
+
+    def _pump(self, wait: float) -> bytes | None:
+        """What arrives within ``wait`` seconds (``b""``: nothing); ``None`` once the other end is closed."""
+        ready, _, _ = select.select([self.master], [], [], wait)
+        if not ready:
+            return b""
+        try:
+            data = os.read(self.master, 4096)
+        except OSError:  # the other end closed
+            return None
+        self.seen += data
+        return data or None
+
+    def expect(self, text: str, timeout: float = 20) -> str:
+        """Wait for ``text`` after what was already expected; returns the output up to and including it."""
+        wanted = text.encode()
+        deadline = time.monotonic() + timeout
+        while (at := self.seen.find(wanted, self._read)) < 0:
+            data = self._pump(0.05)
+            if time.monotonic() > deadline or data is None or (not data and self.proc.poll() is not None):
+                shown = self.seen.decode(errors="replace")
+                self.proc.kill()  # a failed test leaves no process behind
+                self.finish()
+                raise AssertionError(f"{text!r} did not appear; the terminal shows {shown!r}")
+        part = self.seen[self._read : at + len(wanted)]
+        self._read = at + len(wanted)
+        return part.decode(errors="replace")
+
+    def send(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def finish(self, timeout: float = 20) -> int:
+        """Read until the command exits; its exit code."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._pump(0.05)
+        while self._pump(0.05):  # what it wrote last
+            pass
+        os.close(self.master)
+        return self.proc.wait(timeout=5)
+
+    @property
+    def rest(self) -> str:
+        """Output not yet expected."""
+        return self.seen[self._read :].decode(errors="replace")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, PNG, SLOW_SOURCE
+from clitools import CLI, ECHO_SOURCE, PNG, SLOW_SOURCE
 
 from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 from support.sample_providers import SAMPLES_SOURCE
@@ -44,6 +44,18 @@ def catalog(cli: CLI, plugin_site: PluginSite) -> CLI:
         PYTHONPATH=str(plugin_site.root),
         PROVIDERHUB_PLUGINS="alpha,beta,gamma,slow",
         PROVIDERHUB_DISABLE_PLUGINS=IN_REPO_PLUGINS,
+    )
+    return cli
+
+
+@pytest.fixture
+def echo(cli: CLI, plugin_site: PluginSite) -> CLI:
+    """Echo (answers with what it received, options declared), Locked (needs a key) and Single (one image)."""
+    plugin_site.add("echo", ECHO_SOURCE)
+    cli.extra.update(
+        PYTHONPATH=str(plugin_site.root),
+        PROVIDERHUB_PLUGINS="echo",
+        PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
     )
     return cli
 

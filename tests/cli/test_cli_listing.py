@@ -89,8 +89,9 @@ def test_providers_json(catalog: CLI) -> None:
         "aliases": {"4o": "gpt-4o"},
         "any_model": False,
         "api_key_env": None,
-        "key_found": None,
         "options": {},
+        "key_found": False,
+        "key_source": None,
     }
     assert providers["Gamma"]["working"] is False
 
@@ -214,10 +215,11 @@ def test_resolve_with_no_plugins_says_how_to_install_one(cli: CLI) -> None:
     assert "pip install providerhub-dynaspark" in one_error_line(result)
 
 
-def test_strict_plugins_turns_a_broken_plugin_into_a_provider_failure(catalog: CLI) -> None:
-    result = catalog.run("models", PROVIDERHUB_STRICT_PLUGINS="1", PROVIDERHUB_PLUGINS=WITH_BROKEN)
-    assert result.returncode == 4
-    assert BROKEN in one_error_line(result)
+def test_strict_plugins_turns_a_broken_plugin_into_its_own_exit_code(catalog: CLI) -> None:
+    for command in ("models", "providers", "resolve gpt-4o", "chat -m gpt-4o hi"):
+        result = catalog.run(*command.split(), PROVIDERHUB_STRICT_PLUGINS="1", PROVIDERHUB_PLUGINS=WITH_BROKEN)
+        assert result.returncode == 5, command
+        assert BROKEN in one_error_line(result)
 
 
 def test_version_names_the_core_and_each_plugin(catalog: CLI) -> None:

@@ -202,7 +202,6 @@ def test_no_planted_secret_reaches_any_output(standin: Standin, proxy_407: str) 
         ({"DYNASPARK_API_ENDPOINT": endpoint}, ()),  # the endpoint's own error
         ({"DYNASPARK_API_ENDPOINT": endpoint.replace(server.url.split("/generate")[0], "http://127.0.0.1:9")}, ()),
         ({}, ("--proxy", f"http://user:{PASSWORD}@127.0.0.1:9/?token={TOKEN}")),  # unreachable proxy
-        ({}, ("--proxy", f"http://user:{PASSWORD}@[bad/")),  # aiohttp's invalid-URL message
         ({"DYNASPARK_API_ENDPOINT": "https://127.0.0.1:1/generate_response"}, ("--proxy", proxy_407)),  # 407 to CONNECT
         ({"DYNASPARK_API_ENDPOINT": f"ftp://user:{PASSWORD}@127.0.0.1/x?key={TOKEN}"}, ()),
     ]
@@ -213,3 +212,7 @@ def test_no_planted_secret_reaches_any_output(standin: Standin, proxy_407: str) 
             output = result.stdout + result.stderr
             assert PASSWORD not in output and TOKEN not in output, output
             assert ("Traceback" in result.stderr) == bool(debug)
+    result = cli.run("chat", "-m", "gemini-1.5-flash", "--proxy", f"http://user:{PASSWORD}@[bad/?k={TOKEN}", "hi")
+    assert result.returncode == 2  # an invalid proxy URL is refused before any request, without its secrets
+    assert PASSWORD not in result.stderr and TOKEN not in result.stderr
+    assert one_error_line(result).startswith("providerhub: error: argument --proxy: invalid proxy URL 'http://[bad/")

@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from providerhub import MediaError, ProviderConnectionError, ProviderTimeoutError, RateLimitError, ResponseError
+from providerhub import (
+    MediaError,
+    OptionsError,
+    ProviderConnectionError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ResponseError,
+)
 from providerhub_dynaspark import Dynaspark
 from support.dynaspark_standin import Standin
 
@@ -113,9 +120,10 @@ async def test_endpoint_secrets_are_masked(dynaspark_server: Standin) -> None:
     assert "key=***" in str(error)
 
 
-async def test_invalid_proxy_url_is_masked() -> None:
-    error = await fault(proxy=f"http://user:{PASSWORD}@[bad/")
-    assert isinstance(error, ProviderConnectionError)
+@pytest.mark.parametrize("proxy", [f"http://user:{PASSWORD}@[bad/", f"socks5://user:{PASSWORD}@127.0.0.1:1"])
+async def test_an_invalid_proxy_url_is_the_callers_error_and_masked(proxy: str) -> None:
+    error = await fault(proxy=proxy)
+    assert isinstance(error, OptionsError)  # refused before any connection
     assert PASSWORD not in shown(error)
 
 

@@ -83,15 +83,16 @@ def test_providers_shows_which_keys_are_missing(command: CLI) -> None:
     header, *rows = (line.split() for line in result.stdout.splitlines())
     assert header[:7] == ["PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "KEY", "STREAM"]
     keys = {row[0]: (row[4], row[5]) for row in rows}
-    assert keys["groq"] == ("yes", "set")
+    assert keys["groq"] == ("yes", "$GROQ_API_KEY")
     assert keys["openai"] == keys["mistral"] == ("yes", "missing")
     assert keys["ollama"] == ("no", "-")
     listed = {p["name"]: p for p in json.loads(command.run("providers", "--json", GROQ_API_KEY="gsk").stdout)}
     assert (listed["groq"]["key_found"], listed["openai"]["key_found"], listed["ollama"]["key_found"]) == (
         True,
         False,
-        None,
+        False,
     )
+    assert listed["groq"]["key_source"] == "GROQ_API_KEY" and listed["openai"]["key_source"] is None
 
 
 def test_chat_goes_through_the_proxy_given(aimed: CLI, threaded_server: OpenAIStandin) -> None:

@@ -1,13 +1,11 @@
-"""The providerhub command line: list what is installed, show how a model name resolves, and chat.
+"""The providerhub command line: list what is installed, show how a model name resolves, chat,
+keep keys and conversations.
 
 Only the console script (and ``python -m providerhub``) imports this module, so ``import
 providerhub`` stays free of it. It uses the standard library alone.
 
 ``--json`` output is stable: the keys of each command's objects are listed in ``JSON_KEYS``
-(also shown by ``providerhub --help``). Exit codes: 0 success, 1 unexpected error, 2 usage or
-bad input (a configuration file that is not valid TOML too), 3 model or provider not found,
-4 provider or network failure, 74 stdout closed or full, 130 interrupted (Ctrl-C), 141 the reader
-of stdout went away (``| head``), 143 terminated.
+(also shown by ``providerhub --help``). Exit codes are in ``EXIT_CODES`` (and ``--help``).
 """
 
 from __future__ import annotations
@@ -18,22 +16,29 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import warnings
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
+from providerhub import history, keys
+from providerhub.config import default_path
 from providerhub.errors import (
     ConfigError,
     ModelNotFoundError,
+    OptionsError,
+    PluginLoadError,
     PluginLoadWarning,
     ProviderHubError,
     ProviderNotFoundError,
     RequestError,
+    UserFileError,
     name_list,
 )
-from providerhub.http import redact, timeout_seconds
+from providerhub.http import proxy_url, redact, timeout_seconds
+from providerhub.options import convert_options
 from providerhub.resolution import close_matches
 
 if TYPE_CHECKING:
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_PLUGIN = 5
 EXIT_OUTPUT, EXIT_PIPE, EXIT_TERMINATED = 74, 141, 143  # sysexits EX_IOERR; 128 + SIGPIPE; 128 + SIGTERM
 SPINNER = "|/-\\"
 
@@ -50,26 +56,54 @@ JSON_KEYS = """\
              providers is a list of provider names, error a string or null
   providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
              priority, default_model, default_vision_model, models, vision_models, aliases,
-             any_model, api_key_env, key_found, options}; models and vision_models are lists
-             of ids, aliases maps alias to model id, options maps option name to type name,
-             key_found says whether $api_key_env holds a key (null without api_key_env)
-  models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
+             any_model, api_key_env, options, key_found, key_source}; models and vision_models
+             are lists of ids, aliases maps alias to model id, options maps option name to type
+             name, key_source is "file", the variable's name or null (never the key)
+  models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider);
+             with --options also options, mapping option name to type name
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
              {provider, model, plugin, priority} in preference order
+  chat       one object {text, provider, model, usage, finish_reason} once the answer is
+             complete; usage is {prompt_tokens, completion_tokens, total_tokens} or null
+  keys list  a list of provider names (never the keys)
+  history    a list of {id, model, updated, messages}, newest first; messages are {role, content}
+  config     one object {file, file_found, default_model, prefer, plugins, disable_plugins, strict,
+             providers, environment, state_backend, cache_dir, keys_file, history_file};
+             providers is a list of {name, from, status, settings}
   check      a list of {plugin, provider, check, outcome, reason}; outcome is passed,
              failed or skipped; provider is null for a fault of the plugin itself"""
+
+EXIT_CODES = """\
+exit codes: 0 ok, 1 unexpected error (check: a check failed), 2 usage or bad input (an option, an image, a proxy URL, a
+damaged key or conversation file), 3 model, provider or stored key not found, 4 provider or network
+failure, 5 a plugin failed to load under PROVIDERHUB_STRICT_PLUGINS=1, 74 stdout closed or full,
+130 interrupted, 141 stdout's reader went away (| head), 143 terminated (SIGTERM)."""
+
+ENVIRONMENT = """\
+environment:
+  PROVIDERHUB_CONFIG            the configuration file (where it is: 'providerhub config')
+  PROVIDERHUB_PLUGINS           plugins to load (comma-separated names; default: all installed)
+  PROVIDERHUB_DISABLE_PLUGINS   plugins to leave out
+  PROVIDERHUB_PREFER            providers to prefer when several serve a model, in order
+  PROVIDERHUB_DEFAULT_MODEL     the model used when none is named
+  PROVIDERHUB_STRICT_PLUGINS=1  a plugin that fails to load is an error (exit 5), not a warning
+  PROVIDERHUB_PLUGIN_TIMEOUT    seconds a plugin may take to import
+  PROVIDERHUB_CACHE_DIR         where the model index is kept (default: the user cache directory)
+  PROVIDERHUB_NO_CACHE=1        do not use the model index
+  PROVIDERHUB_MAX_RESPONSE_BYTES, PROVIDERHUB_MAX_IMAGE_BYTES   limits (see the README)
+  PROVIDERHUB_DEBUG=1           tracebacks, like --debug
+  PROVIDERHUB_API_KEY           the key clients must send to 'providerhub serve' (see 'serve --help')
+  XDG_CONFIG_HOME, XDG_DATA_HOME  where the key file and conversations are kept
+  HTTP_PROXY, HTTPS_PROXY, NO_PROXY  proxies for providers' requests (--proxy overrides)
+  each provider's api_key_env (see 'providerhub providers --json') holds its key"""
 
 EPILOG = f"""\
 {JSON_KEYS}
 
-exit codes: 0 ok, 1 unexpected error (check: a check failed), 2 usage or bad input, 3 model or
-provider not found, 4 provider or network failure, 74 stdout closed or full, 130 interrupted,
-141 stdout's reader went away (| head), 143 terminated (SIGTERM).
-environment: PROVIDERHUB_CONFIG (the configuration file), PROVIDERHUB_PLUGINS,
-PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER, PROVIDERHUB_DEFAULT_MODEL,
-PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
-PROVIDERHUB_MAX_IMAGE_BYTES (limits, see the README)."""
+{EXIT_CODES}
+
+{ENVIRONMENT}"""
 
 
 class UsageError(ProviderHubError):
@@ -119,6 +153,13 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite, positive number of seconds") from None
 
 
+def _proxy(text: str) -> str:
+    try:
+        return proxy_url(text)
+    except OptionsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> _Parser:
     common = _Parser(add_help=False)
     # SUPPRESS keeps a subcommand's absent --debug from overriding one given before it
@@ -145,6 +186,7 @@ def _parser() -> _Parser:
     models = commands.add_parser("models", parents=[common, as_json], help="models, by id then preference")
     models.add_argument("--provider", metavar="NAME", help="only this provider's models")
     models.add_argument("--vision", action="store_true", help="only models that take images")
+    models.add_argument("--options", action="store_true", help="show the options each model's provider takes")
     models.set_defaults(run=_cmd_models)
 
     resolve = commands.add_parser("resolve", parents=[common, as_json], help="which provider answers a model name")
@@ -156,7 +198,11 @@ def _parser() -> _Parser:
         "chat",
         parents=[common],
         help="ask a model and stream its answer",
-        description="Ask a model and stream its answer to stdout. The prompt is read from stdin when omitted or '-'.",
+        description=(
+            "Ask a model and stream its answer to stdout. Piped text is sent first, then the prompt; "
+            "with no prompt (or '-') stdin alone is the prompt. On a terminal with no prompt and "
+            "nothing piped, an interactive session starts."
+        ),
         epilog=EPILOG.split("\n\n", 1)[1],
         formatter_class=_Formatter,
     )
@@ -168,13 +214,61 @@ def _parser() -> _Parser:
     )
     chat.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; '-' or omitted: read stdin")
     chat.add_argument("--system", metavar="TEXT", help="a system message sent before the prompt")
-    chat.add_argument("--image", metavar="PATH", help="an image to send with the prompt")
+    chat.add_argument(
+        "-o",
+        "--option",
+        nargs=2,
+        action="append",
+        dest="options",
+        metavar=("NAME", "VALUE"),
+        help="an option for the provider, repeatable (see 'providerhub models --options')",
+    )
+    chat.add_argument("--image", action="append", metavar="PATH", help="an image to send, repeatable")
     chat.add_argument("--provider", metavar="NAME", help="use this provider (resolves NAME/MODEL)")
-    chat.add_argument("--proxy", metavar="URL", help="proxy for the provider's requests")
+    chat.add_argument("--key", metavar="KEY", help="the provider's key (default: the stored key, then its variable)")
+    chat.add_argument(
+        "--proxy", metavar="URL", type=_proxy, help="proxy for the provider's requests (default: $HTTPS_PROXY ...)"
+    )
     chat.add_argument(
         "--timeout", metavar="SECONDS", type=_seconds, help="seconds the provider may take (passed to it as timeout=)"
     )
+    chat.add_argument("-c", "--continue", dest="cont", action="store_true", help="continue the last conversation")
+    chat.add_argument("--no-history", action="store_true", help="do not store this conversation")
+    chat.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     chat.set_defaults(run=_cmd_chat)
+
+    keys = commands.add_parser(
+        "keys",
+        parents=[common],
+        help="store providers' keys",
+        description=(
+            "Store providers' keys in a private file (mode 0600). A provider's key is the one given "
+            "(--key), else the stored one, else its environment variable."
+        ),
+    )
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    key_set = key_actions.add_parser("set", parents=[common], help="store a key, read without echo (or from stdin)")
+    key_set.add_argument("name", metavar="NAME", help="the provider's name")
+    key_set.set_defaults(run=_cmd_keys_set)
+    key_list = key_actions.add_parser("list", parents=[common, as_json], help="the providers keys are stored for")
+    key_list.set_defaults(run=_cmd_keys_list)
+    key_path = key_actions.add_parser("path", parents=[common], help="where the key file is")
+    key_path.set_defaults(run=_cmd_keys_path)
+    key_remove = key_actions.add_parser("remove", parents=[common], help="remove a provider's stored key")
+    key_remove.add_argument("name", metavar="NAME", help="the provider's name")
+    key_remove.set_defaults(run=_cmd_keys_remove)
+
+    config = commands.add_parser(
+        "config", parents=[common, as_json], help="the effective configuration: files, variables, state"
+    )
+    config.set_defaults(run=_cmd_config)
+
+    conversations = commands.add_parser(
+        "history", parents=[common, as_json], help="stored conversations ('chat -c' continues the last)"
+    )
+    conversations.add_argument("--clear", action="store_true", help="remove every stored conversation")
+    conversations.set_defaults(run=_cmd_history)
+
     _add_serve(commands, common)
 
     check = commands.add_parser(
@@ -348,8 +442,9 @@ def _cmd_plugins(ctx: _Context) -> int:
 
 def _cmd_providers(ctx: _Context) -> int:
     providers = providerhub.list_providers()
+    found = {p.name: keys.lookup(p.name, p.api_key_env) for p in providers}
     if ctx.args.json:
-        _json([_provider_json(p) for p in providers], ctx.out)
+        _json([_provider_json(p, found[p.name]) for p in providers], ctx.out)
     elif not providers:
         ctx.err.write(f"{PROG}: no providers are registered (for example: pip install providerhub-dynaspark)\n")
     else:
@@ -360,7 +455,7 @@ def _cmd_providers(ctx: _Context) -> int:
                 p.priority,
                 _yes(p.working),
                 _yes(p.needs_auth),
-                _key_state(p),
+                _key_column(p, found[p.name]),
                 _yes(p.supports_stream),
                 p.url,
             )
@@ -370,20 +465,14 @@ def _cmd_providers(ctx: _Context) -> int:
     return EXIT_OK
 
 
-def _key_found(p: providerhub.ProviderInfo) -> bool | None:
-    """Whether the provider's key variable holds a key; ``None`` when it names none."""
-    return bool(os.environ.get(p.api_key_env, "").strip()) if p.api_key_env else None
-
-
-def _key_state(p: providerhub.ProviderInfo) -> str:
-    """The KEY column: ``set``, ``missing`` (a key is needed and its variable is empty) or ``-``."""
-    found = _key_found(p)
-    if found:
-        return "set"
+def _key_column(p: providerhub.ProviderInfo, found: tuple[str, str] | None) -> str:
+    """Where the key comes from (``stored``, ``$VARIABLE``), ``missing`` when one is needed and none is found."""
+    if found is not None:
+        return "stored" if found[1] == "file" else f"${found[1]}"
     return "missing" if p.needs_auth else "-"
 
 
-def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
+def _provider_json(p: providerhub.ProviderInfo, found: tuple[str, str] | None) -> dict[str, Any]:
     return {
         "name": p.name,
         "label": p.label,
@@ -400,8 +489,9 @@ def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
         "aliases": dict(p.aliases),
         "any_model": p.any_model,
         "api_key_env": p.api_key_env,
-        "key_found": _key_found(p),
         "options": dict(p.options),
+        "key_found": found is not None,
+        "key_source": None if found is None else found[1],
     }
 
 
@@ -429,14 +519,30 @@ def _cmd_models(ctx: _Context) -> int:
         models = [m for m in models if m.provider == name]
     if ctx.args.vision:
         models = [m for m in models if m.vision]
+    options = (
+        {p.name: dict(getattr(p, "options", ())) for p in providerhub.list_providers()} if ctx.args.options else {}
+    )
     if ctx.args.json:
-        listing = [
-            {"id": m.id, "provider": m.provider, "plugin": m.plugin, "aliases": list(m.aliases), "vision": m.vision}
-            for m in models
-        ]
+        listing = []
+        for m in models:
+            row: dict[str, Any] = {
+                "id": m.id,
+                "provider": m.provider,
+                "plugin": m.plugin,
+                "aliases": list(m.aliases),
+                "vision": m.vision,
+            }
+            if ctx.args.options:
+                row["options"] = options.get(m.provider, {})
+            listing.append(row)
         _json(listing, ctx.out)
     elif not models:
         ctx.err.write(f"{PROG}: no models match\n")
+    elif ctx.args.options:
+        listed = [
+            (m.id, m.provider, ", ".join(f"{k} ({t})" for k, t in options.get(m.provider, {}).items())) for m in models
+        ]
+        _table(("MODEL", "PROVIDER", "OPTIONS"), listed, ctx.out)
     else:
         rows = [(m.id, m.provider, ", ".join(m.aliases), _yes(m.vision)) for m in models]
         _table(("MODEL", "PROVIDER", "ALIASES", "VISION"), rows, ctx.out)
@@ -487,21 +593,45 @@ def _version(ctx: _Context) -> int:
 
 # -- chat ---------------------------------------------------------------------------------------
 
+MAX_PROMPT_BYTES = 16 * 1024 * 1024
+"""The most stdin may hold as a prompt (a document to summarize, not a data set)."""
+
+
+def _stdin_text(what: str) -> str:
+    """All of stdin as text, within ``MAX_PROMPT_BYTES``; not UTF-8 is a ``UsageError``."""
+    if sys.stdin is None:
+        raise UsageError(f"no {what} given and stdin is closed")
+    try:
+        text = sys.stdin.read(MAX_PROMPT_BYTES + 1)
+    except UnicodeDecodeError:
+        text = "\udcff"  # reported below, as undecodable bytes kept by surrogateescape are
+    if _SURROGATE.search(text):
+        raise UsageError("stdin is not valid UTF-8 text")
+    if len(text) > MAX_PROMPT_BYTES:
+        raise UsageError(f"stdin holds more than {MAX_PROMPT_BYTES:,} characters")
+    return text
+
+
+def _piped() -> bool:
+    """Whether stdin is a pipe or a file (something is being sent), not a terminal or /dev/null."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
 
 def _read_prompt(ctx: _Context) -> str:
-    """The prompt argument, or stdin for none or ``-``."""
+    """The prompt: piped text then the prompt argument, or stdin alone for none or ``-``."""
     prompt: str | None = ctx.args.prompt
     if prompt is None or prompt == "-":
-        if sys.stdin is None:
-            raise UsageError("no prompt given and stdin is closed")
-        if sys.stdin.isatty():
+        if sys.stdin is not None and _isatty(sys.stdin):
             ctx.err.write(f"{PROG}: reading the prompt from stdin; end it with Ctrl-D\n")
-        try:
-            prompt = sys.stdin.read()
-        except UnicodeDecodeError:
-            prompt = "\udcff"  # reported below, as undecodable bytes kept by surrogateescape are
-        if _SURROGATE.search(prompt):
-            raise UsageError("stdin is not valid UTF-8 text")
+        prompt = _stdin_text("prompt")
+    elif _piped():
+        piped = _stdin_text("prompt").strip("\r\n")
+        if piped.strip():
+            prompt = f"{piped}\n\n{prompt}"
     prompt = prompt.strip("\r\n")  # the newline that ends piped text is not part of the prompt
     if not prompt.strip():
         raise UsageError("the prompt is empty")
@@ -509,10 +639,13 @@ def _read_prompt(ctx: _Context) -> str:
 
 
 class _Stream:
-    """The answer's way to stdout: a spinner on a terminal's stderr until the first chunk, then the chunks."""
+    """The answer's way to stdout: a spinner on a terminal's stderr until the first chunk, then the chunks.
 
-    def __init__(self, out: TextIO, err: TextIO):
-        self.out, self.err = out, err
+    ``quiet``: nothing is shown (``--json`` prints the whole answer at the end).
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, *, quiet: bool = False):
+        self.out, self.err, self.quiet = out, err, quiet
         self.spinner: asyncio.Task[None] | None = None
         self.ended_line = True
         self.terminal = _isatty(out)  # on a terminal, control characters in the answer are neutralised
@@ -528,7 +661,7 @@ class _Stream:
             await asyncio.sleep(0.1)
 
     def start(self) -> None:
-        if _isatty(self.err):
+        if _isatty(self.err) and not self.quiet:
             import asyncio
 
             self.spinner = asyncio.get_running_loop().create_task(self._spin())
@@ -543,7 +676,7 @@ class _Stream:
 
     def write(self, chunk: str) -> None:
         self.stop()
-        if chunk:
+        if chunk and not self.quiet:
             self.ended_line = chunk.endswith("\n")  # first: Ctrl-C can land right after the write
             self.out.write(_printable(chunk, _CONTROL_IN_ANSWER) if self.terminal else chunk)
             self.out.flush()
@@ -559,43 +692,441 @@ class _Stream:
                 pass
 
 
-async def _answer(answer: providerhub.AsyncResult, stream: _Stream) -> None:
-    """Print one answer's text (events are not shown); the answer is closed however this ends."""
+class _Request(NamedTuple):
+    """What every turn of a chat sends besides its messages."""
+
+    provider: type[providerhub.BaseProvider]
+    model: str
+    options: dict[str, Any]
+    media: providerhub.MediaListType | None
+    timeout: float | None
+
+    @property
+    def label(self) -> str:
+        """``provider/model``: how a stored conversation names what answered it."""
+        return f"{self.provider.name}/{self.model}"
+
+
+class _Reply:
+    """One answer as it arrives: its text and events."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.usage: providerhub.Usage | None = None
+        self.finish_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def as_json(self, request: _Request) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "provider": request.provider.name,
+            "model": request.model,
+            "usage": self.usage._asdict() if self.usage is not None else None,
+            "finish_reason": self.finish_reason,
+        }
+
+
+def _open(request: _Request, messages: providerhub.Messages) -> AsyncIterator[providerhub.Chunk]:
+    """The provider's answer to ``messages``: options checked, key looked up, stray errors wrapped."""
+    from providerhub.call import call_provider
+
+    return call_provider(
+        request.provider,
+        request.model,
+        messages,
+        media=request.media,
+        timeout=request.timeout,
+        options=request.options,
+    )
+
+
+async def _answer(chunks: AsyncIterator[providerhub.Chunk], stream: _Stream, reply: _Reply) -> None:
+    """Show one answer's text as it arrives and keep it with its events; closed however this ends."""
     stream.start()
     try:
-        async for chunk in answer:
+        async for chunk in chunks:
             if isinstance(chunk, str):
+                reply.parts.append(chunk)
                 stream.write(chunk)
+            elif isinstance(chunk, providerhub.Usage):
+                reply.usage = chunk
+            elif isinstance(chunk, providerhub.FinishReason):
+                reply.finish_reason = chunk.reason
     finally:
         stream.stop()
-        aclose = getattr(answer, "aclose", None)
+        aclose = getattr(chunks, "aclose", None)
         if aclose is not None:
             await aclose()
 
 
-def _cmd_chat(ctx: _Context) -> int:
-    args = ctx.args
-    media: providerhub.MediaListType | None = None
-    if args.image:
-        providerhub.to_image(args.image)  # fail on an unreadable image before reaching any service
-        media = [(args.image, None)]
-    model: str | None = args.model
-    if args.provider is not None:
-        model = f"{_provider_named(args.provider).name}/{model or ''}"
-    providerhub.resolve(model, media=media)  # an unknown model fails before the prompt is read
-    prompt = _read_prompt(ctx)
-    messages: providerhub.Messages = [{"role": "user", "content": prompt}]
-    if args.system:
-        messages.insert(0, {"role": "system", "content": args.system})
-    stream = _Stream(ctx.out, ctx.err)
+def _ask(request: _Request, messages: providerhub.Messages, stream: _Stream) -> _Reply:
+    reply = _Reply()
     try:
-        answer = providerhub.stream(model, messages, media=media, timeout=args.timeout, proxy=args.proxy)
         import asyncio  # only chat needs it: listing and resolving start faster without it
 
-        asyncio.run(_until_terminated(_answer(answer, stream)))
+        asyncio.run(_until_terminated(_answer(_open(request, messages), stream, reply)))
     finally:
         stream.end_line()
+    return reply
+
+
+def _options(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
+    """``-o NAME VALUE`` pairs as options; a name given twice collects a list (for ``list[str]`` options)."""
+    options: dict[str, Any] = {}
+    for name, value in pairs or ():
+        if name in options:
+            previous = options[name]
+            options[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            options[name] = value
+    return options
+
+
+def _request(ctx: _Context, conversation: history.Conversation | None) -> _Request:
+    """Resolve the model and check everything sent with it, before any prompt is read."""
+    args = ctx.args
+    images: list[str] = args.image or []
+    for image in images:
+        providerhub.to_image(image)  # fail on an unreadable image before reaching any service
+    media: providerhub.MediaListType | None = [(image, None) for image in images] or None
+    model: str | None = args.model
+    if model is None and conversation is not None:
+        model = conversation.model if args.provider is None else conversation.model.partition("/")[2]
+    if args.provider is not None:
+        model = f"{_provider_named(args.provider).name}/{model or ''}"
+    found = providerhub.resolve(model, media=media)
+    options = _options(args.options)
+    for name, value in (("proxy", args.proxy), ("api_key", args.key)):
+        if value is not None:
+            options[name] = value
+    convert_options(found.provider, options)  # an unknown or ill-typed option fails here, naming it
+    limit = found.provider.max_images
+    if limit is not None and len(images) > limit:
+        raise UsageError(
+            f"provider {found.provider.name} takes at most {limit} image{'s' if limit != 1 else ''} "
+            f"per request; got {len(images)}"
+        )
+    return _Request(found.provider, found.model, options, media, args.timeout)
+
+
+def _first_messages(conversation: history.Conversation | None, system: str | None) -> providerhub.Messages:
+    """The messages before the first new turn: the continued conversation's, with ``system`` first if given."""
+    messages: providerhub.Messages = list(conversation.messages) if conversation is not None else []
+    if system:
+        if messages and messages[0]["role"] == "system":
+            messages = messages[1:]
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
+
+
+def _store(ctx: _Context, conversation: history.Conversation) -> None:
+    """Keep the conversation for ``chat -c``; a failure is a warning, as the answer was given."""
+    if ctx.args.no_history:
+        return
+    try:
+        history.save(conversation)
+    except ProviderHubError as exc:
+        ctx.err.write(f"{PROG}: warning: the conversation is not stored: {_describe(exc)}\n")
+
+
+def _cmd_chat(ctx: _Context) -> int:
+    args = ctx.args
+    conversation: history.Conversation | None = None
+    if args.cont:
+        conversation = history.last()
+        if conversation is None:
+            raise UsageError(f"there is no conversation to continue ({history.path()} holds none)")
+    request = _request(ctx, conversation)
+    if args.prompt is None and not args.json and sys.stdin is not None and _isatty(sys.stdin):
+        return _session(ctx, request, conversation)
+    prompt = _read_prompt(ctx)
+    question: providerhub.Message = {"role": "user", "content": prompt}
+    messages = [*_first_messages(conversation, args.system), question]
+    reply = _ask(request, messages, _Stream(ctx.out, ctx.err, quiet=args.json))
+    answered: providerhub.Message = {"role": "assistant", "content": reply.text}
+    stored = (conversation or history.new(request.label))._replace(messages=())
+    _store(ctx, stored.add(*messages, answered, model=request.label))
+    if args.json:
+        _json(reply.as_json(request), ctx.out)
     return EXIT_OK
+
+
+# -- the interactive session --------------------------------------------------------------------
+
+EXIT_WORDS = ("!exit", "!quit")
+
+
+def _read_turn(ctx: _Context) -> str | None:
+    """The next line typed, ``None`` at the end (Ctrl-D or ``!exit``); Ctrl-C at the prompt starts a new line."""
+    while True:
+        try:
+            if _isatty(sys.stdout):
+                with contextlib.suppress(ImportError):
+                    import readline  # noqa: F401 - line editing and recall for input()
+                line = input("> ")
+            else:
+                ctx.err.write("> ")
+                ctx.err.flush()
+                line = sys.stdin.readline()
+                if not line:
+                    raise EOFError
+        except EOFError:
+            ctx.err.write("\n")
+            return None
+        except KeyboardInterrupt:
+            ctx.err.write("\n(type !exit or press Ctrl-D to leave)\n")
+            continue
+        except UnicodeDecodeError:
+            line = "\udcff"
+        if _SURROGATE.search(line):
+            ctx.err.write(f"{PROG}: error: that line is not valid UTF-8 text\n")
+            continue
+        line = line.rstrip("\r\n")
+        if line.strip() in EXIT_WORDS:
+            return None
+        if line.strip():
+            return line
+
+
+def _session(ctx: _Context, request: _Request, conversation: history.Conversation | None) -> int:
+    """Chat turn by turn, each turn sending the whole conversation; stored after every answer."""
+    messages = _first_messages(conversation, ctx.args.system)
+    stored = conversation or history.new(request.label)
+    continued = f", continuing a conversation of {len(messages)} messages" if conversation else ""
+    ctx.err.write(
+        f"Chatting with {request.label}{continued}. Type !exit or press Ctrl-D to leave; Ctrl-C cancels an answer.\n"
+    )
+    while (line := _read_turn(ctx)) is not None:
+        turn: providerhub.Messages = [*messages, {"role": "user", "content": line}]
+        stream = _Stream(ctx.out, ctx.err)
+        try:
+            reply = _ask(request, turn, stream)
+        except KeyboardInterrupt:
+            ctx.err.write("(answer cancelled)\n")
+            continue
+        except ProviderHubError as exc:  # the turn is dropped; the conversation goes on
+            ctx.err.write(f"{PROG}: error: {_describe(exc)}\n")
+            continue
+        request = request._replace(media=None)  # images go with the first turn only
+        messages = [*turn, {"role": "assistant", "content": reply.text}]
+        stored = stored._replace(messages=()).add(*messages, model=request.label)
+        _store(ctx, stored)
+    return EXIT_OK
+
+
+# -- keys and history ---------------------------------------------------------------------------
+
+
+def _provider_name_for_key(ctx: _Context, name: str) -> str:
+    """The registered provider's own spelling of ``name``; an unknown name is kept, with a warning."""
+    try:
+        keys.check_name(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        return _provider_named(name).name
+    except ProviderNotFoundError as exc:
+        ctx.err.write(f"{PROG}: warning: the key is stored under {name!r}, but there is {_describe(exc)}\n")
+        return name
+
+
+MAX_KEY_INPUT = 64 * 1024
+
+
+def _cmd_keys_set(ctx: _Context) -> int:
+    name = _provider_name_for_key(ctx, ctx.args.name)
+    stored = keys.load()  # a damaged file is reported before a key is asked for
+    if sys.stdin is not None and _isatty(sys.stdin):
+        import getpass
+
+        try:
+            key = getpass.getpass(f"Key for {name}: ", stream=ctx.err)
+        except EOFError:
+            key = ""
+    else:
+        if sys.stdin is None:
+            raise UsageError("no key given and stdin is closed")
+        try:
+            key = sys.stdin.read(MAX_KEY_INPUT + 1)
+        except UnicodeDecodeError:
+            raise UsageError("stdin is not valid UTF-8 text") from None
+    try:
+        key = keys.check_key(key, name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    existing = keys.find(stored, name)
+    if existing is not None:
+        del stored[existing]
+    stored[name] = key
+    keys.save(stored)
+    ctx.err.write(f"{PROG}: the key for {name} is stored in {keys.path()}\n")
+    return EXIT_OK
+
+
+def _cmd_keys_list(ctx: _Context) -> int:
+    names = sorted(keys.load(), key=str.casefold)
+    if ctx.args.json:
+        _json(names, ctx.out)
+    elif not names:
+        ctx.err.write(f"{PROG}: no keys are stored (in {keys.path()})\n")
+    for name in names if not ctx.args.json else ():
+        ctx.out.write(f"{_printable(name)}\n")
+    return EXIT_OK
+
+
+def _cmd_keys_path(ctx: _Context) -> int:
+    ctx.out.write(f"{keys.path()}\n")
+    return EXIT_OK
+
+
+def _cmd_keys_remove(ctx: _Context) -> int:
+    stored = keys.load()
+    name = keys.find(stored, ctx.args.name)
+    if name is None:
+        listed = f"; keys are stored for: {name_list(sorted(stored))}" if stored else ""
+        raise ProviderNotFoundError(f"no key is stored for {ctx.args.name!r}{listed}")
+    del stored[name]
+    keys.save(stored)
+    ctx.err.write(f"{PROG}: the key for {name} is removed\n")
+    return EXIT_OK
+
+
+def _cmd_history(ctx: _Context) -> int:
+    if ctx.args.clear:
+        removed = history.clear()
+        ctx.err.write(
+            f"{PROG}: {'the stored conversations are removed' if removed else 'no conversations are stored'}\n"
+        )
+        return EXIT_OK
+    conversations = history.load()
+    if ctx.args.json:
+        listing = [
+            {"id": c.id, "model": c.model, "updated": _when(c.updated), "messages": list(c.messages)}
+            for c in conversations
+        ]
+        _json(listing, ctx.out)
+    elif not conversations:
+        ctx.err.write(f"{PROG}: no conversations are stored (in {history.path()})\n")
+    else:
+        rows = []
+        for i, c in enumerate(conversations, 1):
+            first = next((m["content"] for m in c.messages if m["role"] == "user"), "")
+            excerpt = _printable(" ".join(str(first).split()))
+            rows.append(
+                (i, _when(c.updated), c.model, len(c.messages), excerpt[:60] + ("..." if len(excerpt) > 60 else ""))
+            )
+        _table(("#", "UPDATED", "MODEL", "MESSAGES", "FIRST PROMPT"), rows, ctx.out)
+    return EXIT_OK
+
+
+# -- config -------------------------------------------------------------------------------------
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+
+
+def _shown_setting(name: str, value: object) -> object:
+    """A setting fit to print: secrets masked by name, URLs without user-info or query values."""
+    if _SECRET_NAME.search(name):
+        return "***"
+    return redact(value) if isinstance(value, str) else value
+
+
+def _effective_config() -> dict[str, Any]:
+    """What this process runs with: the configuration file and what it changed, the hub's settings,
+    the ``PROVIDERHUB_*`` variables set, the state backend and the user's files."""
+    hub = providerhub.default_hub()
+    path = hub.config.path or default_path()
+    present = {p.name.lower() for p in hub.list_providers()}
+    tables = [
+        {
+            "name": table.name,
+            "from": table.base,
+            "status": ("added" if table.base else "adjusted") if table.name.lower() in present else "left out",
+            "settings": {key: _shown_setting(key, value) for key, value in table.settings.items()},
+        }
+        for table in hub.config.providers
+    ]
+    environment = {
+        name: _shown_setting(name, value)
+        for name, value in sorted(os.environ.items())
+        if name.startswith("PROVIDERHUB_")
+    }
+    return {
+        "file": path,
+        "file_found": os.path.isfile(path),
+        "default_model": hub.default_model,
+        "prefer": list(hub.prefer),
+        "plugins": None if hub.plugins is None else list(hub.plugins),
+        "disable_plugins": list(hub.disable_plugins),
+        "strict": hub.strict,
+        "providers": tables,
+        "environment": environment,
+        "state_backend": "memory",
+        "cache_dir": _index_folder(hub),
+        "keys_file": keys.path(),
+        "history_file": history.path(),
+    }
+
+
+def _index_folder(hub: providerhub.Hub) -> str | None:
+    """Where the hub keeps its model index; ``None`` when it keeps none."""
+    from providerhub import index
+
+    if not hub.use_index:
+        return None
+    try:
+        return hub.cache_dir or index.cache_dir()
+    except ValueError:  # a relative PROVIDERHUB_CACHE_DIR: the commands that use the index warn about it
+        return None
+
+
+def _cmd_config(ctx: _Context) -> int:
+    settings = _effective_config()
+    if ctx.args.json:
+        _json(settings, ctx.out)
+        return EXIT_OK
+    found = "" if settings["file_found"] else " (none there)"
+    plugins = settings["plugins"]
+    rows = [
+        ("file", f"{settings['file']}{found}"),
+        ("default model", settings["default_model"] or "- (the preferred provider's default)"),
+        ("prefer", ", ".join(settings["prefer"]) or "-"),
+        ("plugins", "all installed" if plugins is None else ", ".join(plugins) or "none"),
+        ("disabled", ", ".join(settings["disable_plugins"]) or "-"),
+        ("strict", _yes(settings["strict"])),
+        ("state backend", settings["state_backend"]),
+        ("model index", settings["cache_dir"] or "off"),
+        ("keys", settings["keys_file"]),
+        ("conversations", settings["history_file"]),
+    ]
+    for key, value in rows:
+        ctx.out.write(f"{key:<15} {_printable(str(value))}\n")
+    if settings["providers"]:
+        ctx.out.write("\nproviders in the file:\n")
+        table = [
+            (p["name"], p["from"], p["status"], ", ".join(f"{k}={v!r}" for k, v in p["settings"].items()))
+            for p in settings["providers"]
+        ]
+        _table(
+            ("PROVIDER", "FROM", "STATUS", "SETTINGS"), [[_printable(str(c)) for c in row] for row in table], ctx.out
+        )
+    if settings["environment"]:
+        ctx.out.write("\nenvironment:\n")
+        for name, value in settings["environment"].items():
+            ctx.out.write(f"  {name}={_printable(str(value))}\n")
+    else:
+        ctx.out.write("\nenvironment: no PROVIDERHUB_* variable is set\n")
+    return EXIT_OK
+
+
+def _when(timestamp: float) -> str:
+    """A time stamp as UTC ISO 8601 to the second."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Terminated(Exception):
@@ -675,9 +1206,12 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def exit_code(exc: BaseException) -> int:
-    """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
-    if isinstance(exc, (UsageError, RequestError, ConfigError)):
+    """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 5 a plugin
+    that failed to load (strict mode), 1 anything else."""
+    if isinstance(exc, (UsageError, RequestError, ConfigError, UserFileError)):
         return EXIT_USAGE
+    if isinstance(exc, PluginLoadError):
+        return EXIT_PLUGIN
     if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
         return EXIT_NOT_FOUND
     if isinstance(exc, (ProviderHubError, TimeoutError, ConnectionError)):

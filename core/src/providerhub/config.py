@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name
+from .userfiles import config_dir
 
 FILENAME = "providerhub.toml"
 MAX_BYTES = 1 << 20
@@ -47,13 +48,7 @@ def default_path(environ: Mapping[str, str] = os.environ) -> str:
     explicit = environ.get("PROVIDERHUB_CONFIG", "").strip()
     if explicit:
         return explicit
-    if sys.platform == "win32":
-        base = environ.get("APPDATA") or os.path.expanduser("~\\AppData\\Roaming")
-    elif sys.platform == "darwin":
-        base = os.path.expanduser("~/Library/Application Support")
-    else:
-        base = environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    return os.path.join(base, "providerhub", FILENAME)
+    return os.path.join(config_dir(environ), FILENAME)
 
 
 def load(path: str | os.PathLike[str]) -> Config:

@@ -78,6 +78,17 @@ class RequestError(ProviderHubError, ValueError):
     """The caller's request is invalid; no other provider would answer it either."""
 
 
+class UserFileError(RequestError):
+    """A file of the user's (stored keys, conversations) cannot be read, or does not hold what it should.
+
+    A ``RequestError``: a damaged key file is the caller's to fix; no other provider would do better.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None):
+        super().__init__(message)
+        self.path = path
+
+
 class MessagesError(RequestError):
     """A message list is malformed."""
 

@@ -56,6 +56,24 @@ def redact(text: str) -> str:
     return re.sub(_URL_IN_TEXT, lambda m: redact_url(m.group(0)), text)
 
 
+def proxy_url(value: object) -> str:
+    """``value`` if it is a proxy URL providers can use (``http://`` or ``https://`` with a host),
+    else an ``OptionsError`` showing it without secrets."""
+    if not isinstance(value, str):
+        raise OptionsError(f"proxy must be a URL string, not {type(value).__name__}")
+    from urllib.parse import urlsplit
+
+    text = value
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise OptionsError(f"invalid proxy URL {redact_url(text)!r}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise OptionsError(f"proxy {redact_url(text)!r:.120} is not an http:// or https:// URL with a host")
+    return text
+
+
 # -- bounds ---------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -46,6 +45,8 @@ class BaseProvider(ABC):
     """The provider's identity in prefixes, preferences, listings and errors; defaults to the class name."""
     any_model: ClassVar[bool] = False
     """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
+    max_images: ClassVar[int | None] = None
+    """The most images one request may carry (``None``: no limit the core checks)."""
     api_key_env: ClassVar[str | None] = None
     """The environment variable holding this provider's key."""
     options: ClassVar[Mapping[str, Any]] = MappingProxyType({})
@@ -67,21 +68,25 @@ class BaseProvider(ABC):
 
     @classmethod
     def get_api_key(cls, api_key: str | None = None) -> str | None:
-        """The key to send: ``api_key`` when given, else the value of ``api_key_env``; ``None`` when neither."""
+        """The key to send: ``api_key`` when given, else the one stored for this provider's ``name``
+        (``providerhub keys set``), else the value of ``api_key_env``; ``None`` when none is found."""
         if api_key:
             return api_key
-        if cls.api_key_env:
-            return os.environ.get(cls.api_key_env, "").strip() or None
-        return None
+        from .keys import lookup
+
+        found = lookup(cls.name, cls.api_key_env)
+        return None if found is None else found[0]
 
     @classmethod
     def require_api_key(cls, api_key: str | None = None) -> str | None:
         """``get_api_key``, raising ``MissingCredentialsError`` when ``needs_auth`` and no key is found."""
         key = cls.get_api_key(api_key)
         if key is None and cls.needs_auth:
-            where = f"set {cls.api_key_env} or pass api_key=" if cls.api_key_env else "pass api_key="
+            where = f"set {cls.api_key_env}, " if cls.api_key_env else ""
             raise MissingCredentialsError(
-                f"provider {cls.name} needs a key and none was found: {where}", provider=cls.name
+                f"provider {cls.name} needs a key and none was found: {where}"
+                f"store one with 'providerhub keys set {cls.name}' or pass api_key=",
+                provider=cls.name,
             )
         return key
 

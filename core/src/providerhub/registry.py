@@ -169,6 +169,9 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
     priority = cls.priority
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise ValueError(f"provider {name}: priority must be an int, not {_shown(priority)}")
+    max_images = cls.max_images
+    if max_images is not None and (not isinstance(max_images, int) or isinstance(max_images, bool) or max_images < 0):
+        raise ValueError(f"provider {name}: max_images must be a whole number or None, not {_shown(max_images)}")
     return ProviderInfo(
         name=name,
         plugin=plugin,

@@ -23,7 +23,7 @@ from providerhub import (
     raise_for_status,
 )
 from providerhub.errors import name_list
-from providerhub.http import is_html, loads_json, read_body, redact, redact_url, summarize
+from providerhub.http import is_html, loads_json, proxy_url, read_body, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
 from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
@@ -51,7 +51,8 @@ _HEADERS: Mapping[str, str] = {
 def _new_session() -> ClientSession:
     import aiohttp
 
-    return aiohttp.ClientSession(headers=_HEADERS)
+    # trust_env: HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply unless a call passes its own proxy
+    return aiohttp.ClientSession(headers=_HEADERS, trust_env=True)
 
 
 async def _close_session(session: ClientSession) -> None:
@@ -128,6 +129,8 @@ async def post(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
+    if proxy is not None:
+        proxy_url(proxy)  # an invalid proxy URL is the caller's error (OptionsError), not a failed connection
     image = None
     if media:  # no task and no timer for a request without one
         try:

@@ -75,6 +75,7 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
     supports_stream: ClassVar[bool] = True
     supports_system_message: ClassVar[bool] = False
     supports_message_history: ClassVar[bool] = False
+    max_images: ClassVar[int | None] = 1
 
     default_model: ClassVar[str] = "gemini-1.5-flash"
     default_vision_model: ClassVar[str | None] = default_model
