@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from .call import complete, stream
 from .errors import (
+    AllProvidersFailedError,
+    Attempt,
     AuthenticationError,
+    CooldownError,
     MediaError,
     MessagesError,
     MissingCredentialsError,
@@ -48,12 +51,15 @@ from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, M
 __version__ = "0.1.0"
 
 __all__ = [
+    "AllProvidersFailedError",
     "AsyncGeneratorProvider",
     "AsyncResult",
+    "Attempt",
     "AuthenticationError",
     "BaseProvider",
     "Candidate",
     "Chunk",
+    "CooldownError",
     "CreateResult",
     "FinishReason",
     "Image",

@@ -110,6 +110,8 @@ def _as_provider_error(exc: BaseException, candidate: Candidate) -> ProviderErro
 class Router:
     """Routes calls by one set of settings, keeping failure counts and cooldowns in ``state``."""
 
+    backoff: float = BACKOFF
+
     def __init__(self, settings: RouterSettings | None = None, state: StateBackend | None = None) -> None:
         self.settings = settings or RouterSettings()
         self._state = state
@@ -137,7 +139,7 @@ class Router:
         """Seconds to wait before trying the same candidate again, or ``None`` to move on."""
         if not error.retryable or tries >= self.settings.retries:
             return None
-        step = BACKOFF * 2**tries
+        step = self.backoff * 2**tries
         delay = max(random.uniform(step / 2, step), error.retry_after or 0.0, cooling or 0.0)
         return delay if delay <= RETRY_WAIT_CAP else None
 
