@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
 
 import providerhub
@@ -13,6 +13,9 @@ from providerhub.state import MemoryState, StateBackend
 
 MODEL = "fault-1"
 MESSAGES: providerhub.Messages = [{"role": "user", "content": "Hi"}]
+
+Install = Callable[..., None]
+"""The ``faults`` fixture: ``faults(A=[step, ...], B=[...])`` installs fault providers, preferred in that order."""
 
 
 def fast_router(state: StateBackend | None = None, **settings: Any) -> Router:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -22,25 +21,12 @@ from providerhub.errors import (
 )
 from providerhub.router import AUTH_COOLDOWN_FACTOR, RETRY_WAIT_CAP
 from providerhub.state import MemoryState
-from support.faults import Step, install_faults
+from support.faults import Step
 from support.plugins import PluginSite
 
-from .helpers import MODEL, calls, collect, fast_router, routed
-
-Install = Callable[..., None]
+from .helpers import MODEL, Install, calls, collect, fast_router, routed
 
 OK = ("answer", "Hello", " there")
-
-
-@pytest.fixture
-def faults(plugin_site: PluginSite) -> Install:
-    """Install fault providers serving ``fault-1``, preferred in the order given: ``faults(A=[...], B=[...])``."""
-
-    def install(**scripts: Sequence[Step]) -> None:
-        install_faults(plugin_site, MODEL, scripts)
-
-    return install
-
 
 RETRYABLE = {
     "ResponseError 503": "ResponseError('HTTP 503', status=503)",
