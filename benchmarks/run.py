@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import coldstart
 import memory
+import routing
 import throughput
 
 
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     speed = throughput.main(["--rounds", "3"] if args.quick else [])
     print("\n4. memory with 1,000 requests in flight")
     held = memory.main(["--rounds", "2"] if args.quick else [])
+    print("\n5. routing: fallback on (nothing failing) against fallback off, 50 concurrent requests")
+    routed = routing.main(["--rounds", "2", "--requests", "500"] if args.quick else [])
 
     rows = [(f"cold start, {r['plugins']} plugins, / floor", r["ratio"], "<= 1.30", r["ratio"] <= 1.3) for r in starts]
     rows += [
@@ -53,7 +56,11 @@ def main(argv: list[str] | None = None) -> None:
             speed["providerhub_vs_new_session"] >= 2.0,
         ),
         ("bytes per in-flight request / raw aiohttp", held["ratio"], "<= 1.25", held["ratio"] <= 1.25),
+        ("call cost, fallback on / fallback off", routed["http_cost"], "<= 1.05", routed["http_cost"] <= 1.05),
     ]
+    if "redis_round_trips_per_attempt" in routed:
+        trips = routed["redis_round_trips_per_attempt"]
+        rows.append(("Redis round trips per attempt", trips, "<= 1.00", trips <= 1.0))
     print("\nsummary")
     for name, value, target, met in rows:
         print(f"  {name:<46} {value:>6.2f}x  target {target}  {'met' if met else 'MISSED'}")
