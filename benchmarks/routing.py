@@ -86,7 +86,11 @@ async def compare(on: Send, off: Send, rounds: int, requests: int, concurrency: 
         on_rps.append(got["on"])
         off_rps.append(got["off"])
         ratios.append(got["off"] / got["on"])
-    return {"on_rps": statistics.median(on_rps), "off_rps": statistics.median(off_rps), "cost": statistics.median(ratios)}
+    return {
+        "on_rps": statistics.median(on_rps),
+        "off_rps": statistics.median(off_rps),
+        "cost": statistics.median(ratios),
+    }
 
 
 def start_redis() -> tuple[subprocess.Popen[bytes], str] | None:
