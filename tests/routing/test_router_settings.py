@@ -1,4 +1,4 @@
-"""Router settings: defaults, then a [router] table, then PROVIDERHUB_* variables, then arguments."""
+"""Router settings: defaults, then a [router] table, then arguments; PROVIDERHUB_* variables give arguments."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from providerhub.router_settings import ENVIRONMENT, RouterSettings, load_settings
+from providerhub.router_settings import ENVIRONMENT, RouterSettings, environment_settings, load_settings
 
 
 def test_the_defaults_are_the_documented_ones() -> None:
-    assert load_settings(environ={}) == RouterSettings(
+    assert load_settings() == RouterSettings(
         fallback=True,
         retries=1,
         allowed_fails=3,
@@ -36,22 +36,37 @@ def test_each_setting_has_its_variable() -> None:
     }
 
 
-def test_variables_override_the_file_and_arguments_override_both() -> None:
+def test_arguments_override_the_file() -> None:
     table = {"retries": 4, "cooldown": 12, "window": 5.5, "fallback": False}
-    environ = {"PROVIDERHUB_RETRIES": "2", "PROVIDERHUB_STATE_URL": "redis://127.0.0.1:6390/0"}
-    settings = load_settings({"retries": 0, "window": None}, table=table, environ=environ)
-    assert settings.retries == 0  # argument over variable over file
+    settings = load_settings({"retries": 0, "window": None}, table=table)
+    assert settings.retries == 0  # argument over file
     assert settings.cooldown == 12.0  # file over default
     assert settings.window == 5.5  # None argument: not given
     assert settings.fallback is False
-    assert settings.state_url == "redis://127.0.0.1:6390/0"
+
+
+def test_the_variables_give_checked_settings() -> None:
+    environ = {
+        "PROVIDERHUB_RETRIES": "2",
+        "PROVIDERHUB_STATE_URL": "redis://127.0.0.1:6390/0",
+        "PROVIDERHUB_FALLBACK": "off",
+        "PROVIDERHUB_COOLDOWN": " ",
+        "PROVIDERHUB_WINDOW": "2.5",
+    }
+    assert environment_settings(environ) == {
+        "retries": 2,
+        "state_url": "redis://127.0.0.1:6390/0",
+        "fallback": False,
+        "window": 2.5,
+    }
 
 
 @pytest.mark.parametrize("off", ["none", "off", " None "])
 def test_a_timeout_can_be_turned_off(off: str) -> None:
-    settings = load_settings(environ={"PROVIDERHUB_TIMEOUT": off, "PROVIDERHUB_FIRST_CHUNK_TIMEOUT": off})
-    assert (settings.timeout, settings.first_chunk_timeout) == (None, None)
-    assert load_settings({"timeout": math.inf}, environ={}).timeout is None
+    given = environment_settings({"PROVIDERHUB_TIMEOUT": off, "PROVIDERHUB_FIRST_CHUNK_TIMEOUT": off})
+    assert given == {"timeout": None, "first_chunk_timeout": None}
+    assert load_settings({"timeout": math.inf}).timeout is None
+    assert load_settings(table={"first_chunk_timeout": "none"}).first_chunk_timeout is None
 
 
 @pytest.mark.parametrize(
@@ -69,7 +84,7 @@ def test_a_timeout_can_be_turned_off(off: str) -> None:
 )
 def test_a_bad_variable_is_named(variable: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        load_settings(environ={variable: value})
+        environment_settings({variable: value})
 
 
 @pytest.mark.parametrize(
@@ -82,11 +97,11 @@ def test_a_bad_variable_is_named(variable: str, value: str, message: str) -> Non
 )
 def test_a_bad_table_entry_is_named_with_its_file(table: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        load_settings(table=table, source="/etc/ph.toml", environ={})
+        load_settings(table=table, source="/etc/ph.toml")
 
 
 def test_a_bad_argument_is_named() -> None:
     with pytest.raises(ValueError, match=r"^window=-3 must be a number of seconds > 0, not -3$"):
-        load_settings({"window": -3}, environ={})
+        load_settings({"window": -3})
     with pytest.raises(ValueError, match=r"^unknown router setting 'retry'; the settings are: "):
-        load_settings({"retry": 1}, environ={})
+        load_settings({"retry": 1})

@@ -77,19 +77,31 @@ def _convert(field: str, value: Any, where: str) -> Any:
     return seconds
 
 
+def environment_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings the ``PROVIDERHUB_*`` variables give (unset or empty ones: none), checked.
+
+    A bad value is a ``ValueError`` naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    chosen: dict[str, Any] = {}
+    for field, variable in ENVIRONMENT.items():
+        raw = environ.get(variable)
+        if raw is not None and raw.strip():
+            chosen[field] = _convert(field, raw, variable)
+    return chosen
+
+
 def load_settings(
     arguments: Mapping[str, Any] | None = None,
     *,
     table: Mapping[str, Any] | None = None,
     source: str = "providerhub.toml",
-    environ: Mapping[str, str] | None = None,
 ) -> RouterSettings:
-    """Settings from, lowest first: the defaults, a ``[router]`` table, ``PROVIDERHUB_*`` variables, arguments.
+    """Settings from, lowest first: the defaults, a ``[router]`` table, then ``arguments``.
 
-    An argument of ``None`` means "not given". A bad value is a ``ValueError`` naming its place
-    (``PROVIDERHUB_RETRIES``, ``[router] retries in <source>``, ``Hub(retries=...)``).
+    An argument of ``None`` means "not given" (``math.inf`` turns a timeout off). A bad value is a
+    ``ValueError`` naming its place (``[router] retries in <source>``, ``retries=...``).
     """
-    environ = os.environ if environ is None else environ
     chosen: dict[str, Any] = {}
     for key, value in (table or {}).items():
         if key not in RouterSettings._fields:
@@ -98,10 +110,6 @@ def load_settings(
                 f"the settings are: {', '.join(RouterSettings._fields)}"
             )
         chosen[key] = _convert(key, value, f"[router] {key} in {source}")
-    for field, variable in ENVIRONMENT.items():
-        raw = environ.get(variable)
-        if raw is not None and raw.strip():
-            chosen[field] = _convert(field, raw, variable)
     for key, value in (arguments or {}).items():
         if key not in RouterSettings._fields:
             raise ValueError(f"unknown router setting {key!r}; the settings are: {', '.join(RouterSettings._fields)}")
