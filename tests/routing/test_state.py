@@ -319,3 +319,13 @@ async def test_an_unreachable_redis_at_start_serves_from_memory(faults: Install)
     state = RedisState(f"redis://:pw@127.0.0.1:{free_port()}/0")
     with pytest.warns(RuntimeWarning, match=r"Redis at redis://:\*\*\*@127\.0\.0\.1:\d+/0 is unreachable"):
         assert (await collect(routed(fast_router(state)))).text == "Hello"
+
+
+async def test_a_redis_that_refuses_the_connection_settings_serves_from_memory(
+    redis_server: RedisServer, faults: Install
+) -> None:
+    faults(A=[("answer", "Hello")])
+    state = RedisState(redis_server.url.rsplit("/", 1)[0] + "/99")  # no such database
+    with pytest.warns(RuntimeWarning, match=r"/99 is unreachable \(.*DB index is out of range"):
+        assert (await collect(routed(fast_router(state)))).text == "Hello"
+    assert not state.reachable

@@ -6,9 +6,9 @@ one Lua script, so concurrent failures from many processes are counted exactly. 
 of the ``StateBackend`` interface is one script call: one round trip. Keys live under
 ``providerhub:v1:``. Nothing is cached locally: every look goes to Redis.
 
-When Redis cannot be reached the router keeps serving from this process's memory, warns once
-per outage, and goes back to Redis as soon as it answers again (it tries again at most every
-``retry_interval`` seconds).
+When Redis cannot be reached (or refuses the scripts: a wrong password, say) the router keeps
+serving from this process's memory, warns once per outage, and goes back to Redis as soon as it
+answers again (it tries again at most every ``retry_interval`` seconds).
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from .loop_local import LoopLocal
 from .state import PROBATION, READY, Key, MemoryState, Rule, Standing
@@ -95,7 +94,8 @@ redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 return 1
 """
 
-_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_UNREACHABLE = (RedisError, OSError)
+"""Any failure to get an answer from Redis (refused, timed out, NOAUTH, a script refused) means: use memory."""
 
 
 class _Client(NamedTuple):
