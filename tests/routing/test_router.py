@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -424,3 +425,17 @@ def register_providers():
     assert await answer.__anext__() == "more "
     await answer.aclose()  # type: ignore[attr-defined]
     assert providerhub.get_provider("Closing").closed == [True]  # type: ignore[attr-defined]
+
+
+async def test_an_attempt_that_cannot_start_is_a_failure_of_that_candidate(faults: Install) -> None:
+    faults(A=[OK], B=[("answer", "B answers")])
+    found = providerhub.resolve(MODEL)
+
+    def attempt(candidate: providerhub.Candidate, timeout: float | None) -> AsyncIterator[providerhub.Chunk]:
+        if candidate.provider == "A":
+            raise ImportError("the plugin of A cannot be imported")
+        provider = providerhub.get_provider(f"{candidate.provider}/{candidate.model}")
+        return provider.create_async_generator(candidate.model, [])  # type: ignore[attr-defined, no-any-return]
+
+    outcome = await collect(fast_router().stream(found, attempt))
+    assert outcome == ("B answers", [], None)

@@ -80,6 +80,20 @@ else:  # pragma: no cover - Python 3.10
             raise _Expired from None
 
 
+async def _raising(exc: Exception) -> AsyncIterator[Chunk]:
+    if exc:  # always: the ``yield`` below only makes this an async generator
+        raise exc
+    yield ""
+
+
+def _start(attempt: AttemptFunction, candidate: Candidate, remaining: float | None) -> AsyncIterator[Chunk]:
+    """The attempt's answer; an attempt that fails before it has one fails as its first chunk would."""
+    try:
+        return attempt(candidate, remaining)
+    except Exception as exc:
+        return _raising(exc)
+
+
 async def _close(answer: AsyncIterator[Chunk]) -> None:
     aclose = getattr(answer, "aclose", None)
     if aclose is not None:
@@ -190,7 +204,7 @@ class Router:
                     break
                 first_by = None if settings.first_chunk_timeout is None else started + settings.first_chunk_timeout
                 until = first_by if deadline is None else deadline if first_by is None else min(first_by, deadline)
-                answer = attempt(candidate, None if deadline is None else deadline - started)
+                answer = _start(attempt, candidate, None if deadline is None else deadline - started)
                 held: list[Any] = []
                 try:
                     while True:
