@@ -10,6 +10,8 @@ repeats). Steps are tuples:
 - ``("empty",)``: end without a chunk; ``("events",)``: yield only a ``Usage`` and a ``FinishReason``
 - ``("stall", SECONDS, "chunk", ...)``: wait, then yield the chunks
 - ``("stall_after", ["chunk", ...], SECONDS)``: yield the chunks, then wait, then end
+- ``("http", URL)``: GET ``URL`` with aiohttp; an error status raises as ``raise_for_status`` says,
+  else the body is the answer
 
 Every call is counted in the class's ``calls`` list (the model asked), and appended as
 ``NAME`` to the file named by ``$PH_FAULT_LOG`` when set (for calls made in other processes).
@@ -26,7 +28,7 @@ FAULT_TEMPLATE = """
 import asyncio
 import os
 
-from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin, Usage, hookimpl
+from providerhub import AsyncGeneratorProvider, FinishReason, ProviderModelMixin, Usage, hookimpl, raise_for_status
 from providerhub.errors import *  # the error names a script's steps use
 
 
@@ -70,6 +72,12 @@ class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
             for chunk in args[0]:
                 yield chunk
             await asyncio.sleep(args[1])
+        elif kind == "http":
+            import aiohttp
+
+            async with aiohttp.ClientSession() as session, session.get(args[0]) as response:
+                await raise_for_status(response, cls.name)
+                yield await response.text()
         else:
             raise AssertionError(f"unknown step {{kind!r}}")
 
