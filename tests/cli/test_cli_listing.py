@@ -10,6 +10,7 @@ import pytest
 from clitools import CLI, WITH_BROKEN, one_error_line
 
 import providerhub
+from support.plugins import PluginSite
 
 BROKEN = "plugin 'broken' failed to import"
 
@@ -285,3 +286,12 @@ def test_empty_listings_say_so_on_stderr_and_print_empty_json(cli: CLI, command:
     assert result.stderr.startswith("providerhub: no ")
     result = cli.run(command, "--json")
     assert (result.returncode, json.loads(result.stdout), result.stderr) == (0, [], "")
+
+
+def test_a_plugin_error_of_several_lines_stays_on_one_row(catalog: CLI, plugin_site: PluginSite) -> None:
+    plugin_site.add("multiline", "raise ImportError('first line\\nsecond line\\r\\n\\tthird line')\n")
+    result = catalog.run("plugins", PROVIDERHUB_PLUGINS="alpha,multiline")
+    assert result.returncode == 0, result.stderr
+    _, *rows = result.stdout.splitlines()
+    assert [row.split()[0] for row in rows] == ["alpha", "multiline"]
+    assert rows[1].endswith("ImportError: first line second line third line")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadWarning, hub, index
@@ -114,7 +116,7 @@ def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"
     assert not providerhub.hub.registry().from_index
-    marshal.loads(Path(index.path()).read_bytes())  # rewritten whole
+    assert index.parse(Path(index.path()).read_bytes()) is not None  # rewritten whole
 
 
 def test_no_cache_env_turns_it_off(plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +165,7 @@ for _ in range(15):
     reads = 0
     while any(w.poll() is None for w in writers):
         if target.exists():
-            marshal.loads(target.read_bytes())  # every state on disk is a whole file
+            assert index.parse(target.read_bytes()) is not None  # every state on disk is a whole file
             reads += 1
     assert all(w.wait() == 0 for w in writers)
     assert reads > 0
@@ -215,7 +217,176 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
     eps = providerhub.discovery.entry_points()
-    assert index.read(index.key(eps)) is not None
-    assert index.read(("other",)) is None
+    where = index.locate()
+    assert where is not None
+    assert index.read(where, index.key(eps, where)) is not None
+    assert index.read(where, ("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")
+
+
+DAMAGED_START = """
+import json, resource, sys, time
+import providerhub
+started = time.monotonic()
+name = providerhub.get_provider("m-1").__name__
+print(json.dumps({"name": name, "from_index": providerhub.hub.registry().from_index,
+                  "seconds": time.monotonic() - started,
+                  "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _limited() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))  # today's reader must fail, not swap
+
+
+def _framed(payload: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return index.MAGIC + struct.pack(">QI", len(payload), zlib.crc32(payload)) + payload
+
+
+def _plant(kind: str, target: Path, whole: bytes) -> None:
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink-to-dev-zero":
+        target.symlink_to("/dev/zero")
+    elif kind == "1-gib":
+        with open(target, "wb") as f:
+            f.truncate(1024**3)  # sparse: costs no disk
+    elif kind == "marshal-bomb":
+        target.write_bytes(b"(\xff\xff\xff\x7f")  # a tuple claiming 2**31 items
+    elif kind == "deep-json":
+        target.write_bytes(_framed(b"[" * 200_000 + b"]" * 200_000))
+    elif kind == "wrong-length":
+        target.write_bytes(whole[:-1])
+    elif kind == "wrong-checksum":
+        target.write_bytes(whole[:-2] + bytes([whole[-2] ^ 1]) + whole[-1:])
+    elif kind == "wrong-shape":
+        document = json.loads(whole[len(index.MAGIC) + 12 :])
+        document[2][0][7] = "9"  # priority as a string
+        target.write_bytes(_framed(json.dumps(document).encode()))
+    elif kind == "directory":
+        target.mkdir()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "fifo",
+        "symlink-to-dev-zero",
+        "1-gib",
+        "marshal-bomb",
+        "deep-json",
+        "wrong-length",
+        "wrong-checksum",
+        "wrong-shape",
+        "directory",
+    ],
+)
+def test_a_damaged_index_is_a_cheap_miss(plugin_site: PluginSite, kind: str) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    env = {**os.environ, "PYTHONPATH": str(plugin_site.root)}
+    run_start = [sys.executable, "-c", textwrap.dedent(DAMAGED_START)]
+    first = json.loads(subprocess.run(run_start, env=env, capture_output=True, check=True, timeout=60).stdout)
+    assert first["name"] == "A"
+    target = Path(run("from providerhub import index; import json; print(json.dumps(index.path()))", plugin_site))
+    whole = target.read_bytes()
+    assert index.parse(whole) is not None
+    _plant(kind, target, whole)
+    done = subprocess.run(
+        run_start, env=env, capture_output=True, check=False, timeout=30, preexec_fn=_limited
+    )  # a FIFO read would block, /dev/zero would never end: the timeout catches both
+    assert done.returncode == 0, done.stderr
+    again = json.loads(done.stdout)
+    assert again["name"] == "A" and again["from_index"] is False
+    assert again["seconds"] < 10 and again["max_rss_mib"] < 200, again
+
+
+def test_a_plugin_editing_path_and_environment_keeps_the_index(plugin_site: PluginSite) -> None:
+    source = provider_source("Meddler", ["m-1"]) + textwrap.dedent(
+        """
+        import os, sys
+        sys.path.append(os.path.join(os.path.dirname(__file__), "added-at-import"))
+        sys.path.insert(0, "/nonexistent/inserted-at-import")
+        os.environ["PROVIDERHUB_DISABLE_PLUGINS"] = "something-else"
+        os.environ["PROVIDERHUB_PLUGINS"] = "meddler,other"
+        """
+    )
+    plugin_site.add("meddler", source)
+    assert who_serves(plugin_site, "m-1")["from_index"] is False
+    assert who_serves(plugin_site, "m-1") == {
+        "answer": ["Meddler", "m-1", ["Meddler"]],
+        "modules": [plugin_site.modules["meddler"]],
+        "from_index": True,
+    }
+
+
+def test_relative_cache_dir_is_refused_with_a_clear_message(
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("PROVIDERHUB_CACHE_DIR", "relative-cache")
+    with pytest.warns(PluginLoadWarning, match=r"PROVIDERHUB_CACHE_DIR='relative-cache' is not an absolute path"):
+        assert providerhub.get_provider("m-1").__name__ == "A"
+    fresh_start()
+    assert providerhub.get_provider("m-1").__name__ == "A"  # warned once per process
+    assert list(work.iterdir()) == []
+    assert not providerhub.hub.registry().from_index
+
+
+def test_old_index_files_are_pruned(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    folder = Path(index.cache_dir())
+    folder.mkdir(parents=True, exist_ok=True)
+    month_ago = time.time() - 40 * 24 * 3600
+    old_format = folder / "index-0badcafe.marshal"
+    stale = folder / "index-00000001.idx"
+    recent = folder / "index-00000002.idx"
+    leftover = folder / ".index-abandoned"
+    unrelated = folder / "notes.txt"
+    for path in (old_format, stale, recent, leftover, unrelated):
+        path.write_bytes(b"x")
+    for path in (stale, leftover, unrelated):
+        os.utime(path, (month_ago, month_ago))
+    providerhub.reload()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([Path(index.path()).name, recent.name, unrelated.name])
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=14) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=60,
+)
+
+
+@given(st.binary(max_size=512))
+def test_any_bytes_parse_to_a_miss_without_raising(data: bytes) -> None:
+    assert index.parse(data) is None
+    assert index.parse(index.MAGIC + data) is None
+
+
+@given(json_values)
+def test_any_well_framed_document_parses_to_records_or_a_miss(document: object) -> None:
+    parsed = index.parse(_framed(json.dumps(document).encode()))
+    if parsed is None:
+        return
+    plugins, providers = parsed
+    assert all(type(p) is providerhub.PluginInfo for p in plugins)
+    assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
+
+
+def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1", "m-2"], aliases={"short": "m-2"}, vision=["m-1"], priority=3))
+    plugin_site.add("broken", "raise RuntimeError('x')\n")
+    with pytest.warns(PluginLoadWarning):
+        providerhub.reload()
+    parsed = index.parse(Path(index.path()).read_bytes())
+    assert parsed == (tuple(providerhub.list_plugins()), tuple(providerhub.list_providers()))

@@ -29,7 +29,7 @@ class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
     models = {models!r}
     vision_models = {vision!r}
     model_aliases = {aliases!r}
-
+{body}
     @classmethod
     async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):
         yield f"{{cls.__name__}}:{{model}}"
@@ -50,9 +50,12 @@ def provider_source(
     vision: list[str] | None = None,
     priority: int = 0,
     working: bool = True,
+    body: str = "",
 ) -> str:
-    """A plugin module registering one provider class with these declarations."""
+    """A plugin module registering one provider class with these declarations; ``body`` holds more
+    class-body lines (Python source) that override them, e.g. ``"models = 'abc'"``."""
     return PROVIDER_TEMPLATE.format(
+        body=textwrap.indent(textwrap.dedent(body), "    "),
         cls=cls,
         models=list(models),
         default=models[0] if default is None else default,
@@ -103,6 +106,17 @@ class PluginSite:
         sys.modules.pop(module, None)
         self._bump(info, self.root)
         return module
+
+    def add_dist(self, dist: str, entry_points: bytes, *, version: str = "1.0") -> Path:
+        """Install a distribution whose ``entry_points.txt`` holds exactly ``entry_points`` (which may
+        be malformed), for modules installed with ``add`` or none at all."""
+        self._remove_dist(dist)
+        info = self.root / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_bytes(entry_points)
+        self._bump(info, self.root)
+        return info
 
     def _remove_dist(self, dist: str) -> bool:
         removed = False

@@ -30,6 +30,7 @@ from providerhub.errors import (
     PluginLoadWarning,
     ProviderHubError,
     ProviderNotFoundError,
+    name_list,
 )
 from providerhub.resolution import close_matches
 
@@ -163,6 +164,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO
         out.write("  ".join([*padded, row[-1]]) + "\n")
 
 
+def _one_line(text: str | None) -> str | None:
+    """A plugin's error as one table row, whatever line breaks its exception held."""
+    return None if text is None else " ".join(text.split())
+
+
 def _json(data: object, out: TextIO) -> None:
     out.write(json.dumps(data, indent=2) + "\n")
 
@@ -235,7 +241,7 @@ def _cmd_plugins(ctx: _Context) -> int:
     elif not plugins:
         ctx.err.write(f"{PROG}: no plugins are installed (for example: pip install providerhub-dynaspark)\n")
     else:
-        rows = [(p.name, p.distribution, p.version, ", ".join(p.providers), p.error) for p in plugins]
+        rows = [(p.name, p.distribution, p.version, ", ".join(p.providers), _one_line(p.error)) for p in plugins]
         _table(("PLUGIN", "DISTRIBUTION", "VERSION", "PROVIDERS", "ERROR"), rows, ctx.out)
     return EXIT_OK
 
@@ -284,7 +290,7 @@ def _provider_named(name: str) -> providerhub.ProviderInfo:
     if close:
         message += f"; did you mean {', '.join(map(repr, close))}?"
     elif providers:
-        message += f"; the providers are: {', '.join(p.name for p in providers)}"
+        message += f"; the providers are: {name_list(p.name for p in providers)}"
     else:
         message += "; no provider plugins are installed (for example: pip install providerhub-dynaspark)"
     raise ProviderNotFoundError(message)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import PluginLoadError, PluginLoadWarning
+from .errors import PluginLoadError, PluginLoadWarning, name_list
 from .registry import PluginInfo, ProviderInfo, describe_provider
 
 if TYPE_CHECKING:
@@ -20,6 +22,17 @@ if TYPE_CHECKING:
 
 GROUP = "providerhub"
 _SEPARATORS = re.compile(r"[-_.]+")
+
+PLUGIN_TIMEOUT = 20.0
+"""Seconds a plugin's import may take before it is reported and left out (``PROVIDERHUB_PLUGIN_TIMEOUT``)."""
+MAX_PROVIDERS = 10_000
+"""Providers one plugin may register; past this the plugin is reported and its hook is not consumed further."""
+_MAX_DETAIL = 300
+"""Characters of an exception's text kept in a report."""
+
+
+class _Fault(Exception):
+    """A plugin fault, already worded for its report."""
 
 
 class PluginSet(NamedTuple):
@@ -63,11 +76,59 @@ def dist_key(ep: EntryPoint) -> str:
     return normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
 
 
-def entry_points() -> list[EntryPoint]:
-    """The ``providerhub`` entry points that ``PROVIDERHUB_PLUGINS`` and ``PROVIDERHUB_DISABLE_PLUGINS`` allow."""
+def detail(exc: BaseException) -> str:
+    """An exception's text on one bounded line (it may come from plugin code)."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:
+        text = "(its message cannot be shown)"
+    return text[:_MAX_DETAIL] + "..." if len(text) > _MAX_DETAIL else text
+
+
+def failure(exc: BaseException) -> str:
+    """An exception as ``Type: text`` on one bounded line."""
+    text = detail(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _scan() -> list[EntryPoint]:
+    """Every ``providerhub`` entry point on ``sys.path``, one distribution at a time: a distribution
+    whose metadata cannot be read is skipped with one warning, and the first of two declaring the same
+    entry-point name is kept (both are named on one line)."""
     import importlib_metadata
 
-    found = list(importlib_metadata.entry_points(group=GROUP))
+    found: dict[str, EntryPoint] = {}
+    seen: set[str] = set()
+    try:
+        for dist in importlib_metadata.distributions():
+            where = str(getattr(dist, "_path", None) or "a distribution")
+            try:
+                key = normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
+                if key in seen:
+                    continue  # shadowed by one earlier on sys.path, as importlib.metadata does
+                seen.add(key)
+                eps = list(dist.entry_points.select(group=GROUP))
+            except Exception as exc:
+                report(where, f"distribution {where} is skipped: its metadata cannot be read ({failure(exc)})")
+                continue
+            for ep in eps:
+                first = found.setdefault(ep.name, ep)
+                if first is not ep:
+                    report(
+                        ep.name,
+                        f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {key!r}; "
+                        f"only the one from {dist_key(first)!r} is loaded",
+                    )
+    except PluginLoadError:  # strict mode
+        raise
+    except Exception as exc:  # a broken path entry or finder: keep what was found before it
+        report("", f"looking for installed plugins stopped early: {failure(exc)}")
+    return list(found.values())
+
+
+def entry_points() -> list[EntryPoint]:
+    """The ``providerhub`` entry points that ``PROVIDERHUB_PLUGINS`` and ``PROVIDERHUB_DISABLE_PLUGINS`` allow."""
+    found = _scan()
     only, disabled = env_list("PROVIDERHUB_PLUGINS"), env_list("PROVIDERHUB_DISABLE_PLUGINS")
     if only is not None:
         known = {normalize(ep.name) for ep in found} | {dist_key(ep) for ep in found}
@@ -91,12 +152,82 @@ def plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+_timeout: float | None = None
+_importing: dict[str, threading.Thread] = {}
+"""Imports still running past the bound, by entry-point value: never started twice."""
+_local = threading.local()
+
+
+def importing_plugin() -> str | None:
+    """The plugin this thread is importing, if it is a plugin-import thread."""
+    return getattr(_local, "plugin", None)
+
+
+def plugin_timeout() -> float:
+    """``PROVIDERHUB_PLUGIN_TIMEOUT`` (seconds, finite and positive), read once per process."""
+    global _timeout
+    if _timeout is None:
+        raw = os.environ.get("PROVIDERHUB_PLUGIN_TIMEOUT", "").strip()
+        value = PLUGIN_TIMEOUT
+        if raw:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and value > 0):
+                warnings.warn(
+                    f"PROVIDERHUB_PLUGIN_TIMEOUT={raw!r} is not a positive number of seconds; using {PLUGIN_TIMEOUT:g}",
+                    PluginLoadWarning,
+                    stacklevel=2,
+                )
+                value = PLUGIN_TIMEOUT
+        _timeout = value
+    return _timeout
+
+
+def _import(ep: EntryPoint) -> object:
+    """``ep.load()`` in a daemon thread, waited for at most ``plugin_timeout()`` seconds.
+
+    A thread cannot be stopped: an import past the bound keeps running in the background, its
+    half-initialised module stays in ``sys.modules``, and the plugin stays left out of this
+    process's registry even if the import ends later (``reload()`` tries again once it has ended).
+    """
+    timeout = plugin_timeout()
+    running = _importing.get(ep.value)
+    if running is not None and running.is_alive():
+        raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        _local.plugin = ep.name
+        try:
+            outcome.append((True, ep.load()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name=f"providerhub import {ep.name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        _importing[ep.value] = thread
+        raise _Fault(
+            f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
+            "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
+        )
+    ok, result = outcome[0]
+    if ok:
+        return result
+    if isinstance(result, KeyboardInterrupt):
+        raise result
+    raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
+
+
 def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[Any]:
-    """Register ``plugin`` and call its ``register_providers``; raise ``ValueError`` on any fault."""
+    """Register ``plugin`` and call its ``register_providers``; raise ``_Fault`` on any fault."""
     try:
         pm.register(plugin, name=name)
-    except Exception as exc:  # pluggy.PluginValidationError, or the name is taken
-        raise ValueError(f"plugin {name!r} is invalid: {exc}") from None
+    except (Exception, SystemExit) as exc:  # pluggy.PluginValidationError, or the name is taken
+        raise _Fault(f"plugin {name!r} is invalid: {failure(exc)}") from None
     callers = pm.get_hookcallers(plugin) or []
     unknown = [caller.name for caller in callers if not caller.has_spec()]
     if unknown:
@@ -105,25 +236,36 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
         pm.unregister(plugin)
         hooks = [c.name for c in vars(pm.hook).values() if getattr(c, "has_spec", None) and c.has_spec()]
         hints = [f"{u!r}" + "".join(f" (did you mean {m!r}?)" for m in close_matches(u, hooks)[:1]) for u in unknown]
-        raise ValueError(f"plugin {name!r} implements {', '.join(hints)}, which is not a providerhub hook")
+        raise _Fault(f"plugin {name!r} implements {name_list(hints)}, which is not a providerhub hook")
     impls = [impl for impl in pm.hook.register_providers.get_hookimpls() if impl.plugin is plugin]
     if not impls:
         pm.unregister(plugin)
-        raise ValueError(f"plugin {name!r} implements no providerhub hook (expected register_providers)")
+        raise _Fault(f"plugin {name!r} implements no providerhub hook (expected register_providers)")
     results: list[Any] = []
     for impl in impls:
         try:
             result = impl.function()
-        except Exception as exc:
-            raise ValueError(f"plugin {name!r}: register_providers() raised {type(exc).__name__}: {exc}") from exc
+        except (Exception, SystemExit) as exc:
+            raise _Fault(f"plugin {name!r}: register_providers() raised {failure(exc)}") from exc
         if result is None:
             continue
         if isinstance(result, (str, bytes, type)) or not isinstance(result, Iterable):
-            raise ValueError(
+            raise _Fault(
                 f"plugin {name!r}: register_providers() must return an iterable of provider classes, "
                 f"not {type(result).__name__}"
             )
-        results.extend(result)
+        try:
+            for item in result:
+                if len(results) >= MAX_PROVIDERS:
+                    raise _Fault(
+                        f"plugin {name!r}: register_providers() returned more than {MAX_PROVIDERS} providers; "
+                        "the plugin is left out"
+                    )
+                results.append(item)
+        except _Fault:
+            raise
+        except (Exception, SystemExit) as exc:
+            raise _Fault(f"plugin {name!r}: what register_providers() returned raised {failure(exc)}") from exc
     return results
 
 
@@ -146,19 +288,21 @@ def load_plugin(
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
-        try:
-            plugin = ep.load()
-        except Exception as exc:
-            raise ValueError(f"plugin {ep.name!r} failed to import {ep.value!r}: {type(exc).__name__}: {exc}") from exc
+        plugin = _import(ep)
+        if plugin is None:
+            raise _Fault(f"plugin {ep.name!r}: entry point {ep.value!r} is None")
         classes = _hook_results(pm, plugin, ep.name)
-    except ValueError as exc:
+    except _Fault as exc:
         problems.append(str(exc))
         classes = []
     for cls in classes:
         try:
             record = describe_provider(cls, ep.name)
         except ValueError as exc:
-            problems.append(f"plugin {ep.name!r}: {exc}")
+            problems.append(f"plugin {ep.name!r}: {detail(exc)}")
+            continue
+        except (Exception, SystemExit) as exc:  # a declaration that raises when read
+            problems.append(f"plugin {ep.name!r}: reading provider {_class_name(cls)} raised {failure(exc)}")
             continue
         owner = taken.get(record.name.lower())
         if owner is not None:
@@ -166,11 +310,19 @@ def load_plugin(
             continue
         taken[record.name.lower()] = f"plugin {ep.name!r}"
         loaded.append((record, cls))
-    error = "; ".join(problems) or None
+    error = name_list(problems, sep="; ") or None
     if error:
         report(ep.name, error)
     info = PluginInfo(ep.name, distribution, version, tuple(r.name for r, _ in loaded), error, ep.value)
     return info, loaded
+
+
+def _class_name(cls: object) -> str:
+    try:
+        name = getattr(cls, "__name__", None)
+    except Exception:
+        name = None
+    return name if isinstance(name, str) else type(cls).__name__
 
 
 def discover(eps: Sequence[EntryPoint] | None = None, taken: dict[str, str] | None = None) -> PluginSet:

@@ -7,8 +7,20 @@ a retry, may succeed, as ``retryable`` says).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+MAX_LISTED = 20
+"""How many names an error message lists before it says how many more there are."""
+
+
+def name_list(names: Iterable[object], limit: int = MAX_LISTED, *, sep: str = ", ") -> str:
+    """``names`` joined by ``sep``, at most ``limit`` of them and then how many more: a plugin
+    declaring thousands of models still gets a message of a few lines."""
+    items = [str(name) for name in names]
+    shown = sep.join(items[:limit])
+    more = len(items) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 class ProviderHubError(Exception):
@@ -237,10 +249,16 @@ class AllProvidersFailedError(ProviderError):
         detail = _one_line(str(attempt.error)) or type(attempt.error).__name__
         return f"{attempt.provider} ({attempt.model}): {detail}"
 
+    def _lines(self) -> list[str]:
+        lines = [self._line(a) for a in self.attempts[:MAX_LISTED]]
+        if len(self.attempts) > MAX_LISTED:
+            lines.append(f"and {len(self.attempts) - MAX_LISTED} more attempts")
+        return lines
+
     def _message(self) -> str:
-        return "\n".join([self._head() + ":", *("  " + self._line(a) for a in self.attempts)])
+        return "\n".join([self._head() + ":", *("  " + line for line in self._lines())])
 
     @property
     def summary(self) -> str:
         """The whole failure on one line: each attempt's provider and error, separated by ``;``."""
-        return self._head() + ": " + "; ".join(self._line(a) for a in self.attempts)
+        return self._head() + ": " + "; ".join(self._lines())

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from . import discovery, index
-from .errors import PluginLoadWarning, ProviderHubError
+from .errors import PluginLoadError, PluginLoadWarning, ProviderHubError
 from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
@@ -43,8 +43,9 @@ _registry: Registry | None = None
 
 def _discover(use_index: bool) -> _Plugins:
     eps = discovery.entry_points()
-    if use_index and index.enabled():
-        cached = index.read(index.key(eps))
+    where = index.locate() if index.enabled() else None  # before any plugin runs
+    if use_index and where is not None:
+        cached = index.read(where, index.key(eps, where))
         if cached is not None:
             indexed = index.IndexedPlugins(eps, *cached)
             try:
@@ -54,9 +55,9 @@ def _discover(use_index: bool) -> _Plugins:
             else:
                 return _Plugins(indexed.plugins, indexed.providers, indexed.provider_class, True)
     found = discovery.discover(eps)
-    if index.enabled():
-        # Keyed after the imports: writing their bytecode may touch a plugin folder's time stamp.
-        index.write(index.key(eps), found.plugins, found.providers)
+    if where is not None:
+        # Time stamps read after the imports: writing their bytecode may touch a plugin folder's.
+        index.write(where, index.key(eps, where), found.plugins, found.providers)
     classes = found.classes
     return _Plugins(found.plugins, found.providers, lambda record: classes[record.name], False)
 
@@ -89,6 +90,9 @@ def registry() -> Registry:
     global _plugins, _registry
     current = _registry
     if current is None:
+        plugin = discovery.importing_plugin()
+        if plugin is not None:  # discovery is waiting for this very import: fail now, not at the time bound
+            raise PluginLoadError(f"plugin {plugin!r} uses the registry while it is being imported", plugin=plugin)
         with _lock:
             if _registry is None:
                 _plugins = _discover(use_index=True)
@@ -181,9 +185,14 @@ def list_plugins() -> list[PluginInfo]:
 def list_models() -> list[ModelInfo]:
     """Every (model, provider) pair, by model id then preference order."""
     reg = registry()
+    aliases: dict[tuple[str, str], list[str]] = {}  # built once: linear in models and aliases
+    for record in reg.providers:
+        for alias, target in record.aliases:
+            aliases.setdefault((record.name, target), []).append(alias)
+    vision = {(record.name, model) for record in reg.providers for model in record.vision_models}
     rows = []
     for model_id in sorted(reg.by_model):
         for record in preference(reg.by_model[model_id]):
-            aliases = tuple(alias for alias, target in record.aliases if target == model_id)
-            rows.append(ModelInfo(model_id, record.name, record.plugin, aliases, model_id in record.vision_models))
+            key = (record.name, model_id)
+            rows.append(ModelInfo(model_id, record.name, record.plugin, tuple(aliases.get(key, ())), key in vision))
     return rows

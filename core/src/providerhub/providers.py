@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
-from .errors import MissingCredentialsError, ModelNotSupportedError
+from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
 from .types import AsyncResult, CreateResult, MediaListType, Messages
 
 _FROZEN_SEQUENCES = ("models", "vision_models")
@@ -185,7 +185,7 @@ class ProviderModelMixin:
             return target
         name = getattr(cls, "name", None) or getattr(cls, "__name__", "provider")
         raise ModelNotSupportedError(
-            f"{name} does not serve model {model!r}; its models are: {', '.join(models) or '(none)'}",
+            f"{name} does not serve model {model!r}; its models are: {name_list(models) or '(none)'}",
             requested=model,
             suggestions=models,
         )

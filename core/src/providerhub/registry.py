@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
-from .errors import PluginLoadWarning
+from .errors import PluginLoadWarning, name_list
 from .providers import BaseProvider
 
 
@@ -46,53 +47,106 @@ class PluginInfo(NamedTuple):
     """The entry-point value, e.g. ``"providerhub_dynaspark"``."""
 
 
+_BAD_ID = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+"""Whitespace or a control character: never part of a provider name, model id or alias."""
+
+
+def _identifier(value: object, provider: str, what: str) -> str:
+    """A non-empty id as a plain ``str`` (a ``str`` enum member becomes its value)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"provider {provider}: {what} must be a non-empty string, not {_shown(value)}")
+    if _BAD_ID.search(value):
+        raise ValueError(f"provider {provider}: {what} {value!r} contains whitespace or a control character")
+    return str.__str__(value)
+
+
+def _identifiers(value: object, provider: str, what: str) -> tuple[str, ...]:
+    """A list or tuple of ids; a bare string is an error, not one id per character."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"provider {provider}: {what} must be a list or tuple of strings, not {_shown(value)}")
+    return tuple(_identifier(item, provider, f"{what} entry") for item in value)
+
+
+def _optional_text(value: object, provider: str, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"provider {provider}: {what} must be a string or None, not {_shown(value)}")
+    return str.__str__(value)
+
+
+def _shown(value: object) -> str:
+    """A value in a message: its type and a short repr (a declaration can be anything)."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = "?"
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
 def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
-    """Validate a provider class and return its record, or raise ``ValueError`` saying what is wrong."""
-    name = getattr(cls, "__name__", repr(cls))
+    """Validate a provider class and return its record, or raise ``ValueError`` saying what is wrong.
+
+    Every declaration is checked by type and stored as plain data (``str``, ``int``, tuples), so
+    the record is the same whatever a plugin declared it with, and can be written to the index.
+    """
+    name = getattr(cls, "__name__", None)
     if not (isinstance(cls, type) and issubclass(cls, BaseProvider)):
-        raise ValueError(f"{name!r} is not a providerhub.BaseProvider subclass")
+        raise ValueError(f"{name or _shown(cls)!r} is not a providerhub.BaseProvider subclass")
+    if not isinstance(name, str) or not name:
+        raise ValueError("a provider class has an empty name")
+    if _BAD_ID.search(name):
+        raise ValueError(f"provider name {name!r} contains whitespace or a control character")
     abstract = getattr(cls, "__abstractmethods__", ())
     if abstract:
-        missing = ", ".join(sorted(abstract))
-        raise ValueError(f"provider {name} does not implement {missing}")
-    models = tuple(cls.models) or ((cls.default_model,) if cls.default_model else ())
+        raise ValueError(f"provider {name} does not implement {name_list(sorted(abstract))}")
+    default = cls.default_model
+    if not isinstance(default, str):
+        raise ValueError(f"provider {name}: default_model must be a string, not {_shown(default)}")
+    default = str.__str__(default)
+    models = _identifiers(cls.models, name, "models") or (
+        (_identifier(default, name, "default_model"),) if default else ()
+    )
     if not models:
         raise ValueError(f"provider {name} declares no models and no default_model")
-    for model in models:
-        if not isinstance(model, str) or not model:
-            raise ValueError(f"provider {name} has a model id that is not a non-empty string: {model!r}")
-    if len(set(models)) != len(models):
+    known = set(models)
+    if len(known) != len(models):
         raise ValueError(f"provider {name} lists a model id twice")
-    if cls.default_model not in models:
-        raise ValueError(f"provider {name}: default_model {cls.default_model!r} is not in its models")
-    stray = [m for m in cls.vision_models if m not in models]
+    if default not in known:
+        raise ValueError(f"provider {name}: default_model {default!r} is not in its models")
+    vision_models = _identifiers(cls.vision_models, name, "vision_models")
+    stray = [m for m in vision_models if m not in known]
     if stray:
-        raise ValueError(f"provider {name}: vision_models {stray} are not in its models")
-    vision_default = cls.default_vision_model
-    if vision_default is not None and vision_default not in models:
+        raise ValueError(f"provider {name}: vision_models {name_list(map(repr, stray))} are not in its models")
+    vision_default = _optional_text(cls.default_vision_model, name, "default_vision_model")
+    if vision_default is not None and vision_default not in known:
         raise ValueError(f"provider {name}: default_vision_model {vision_default!r} is not in its models")
+    declared = cls.model_aliases
+    if not isinstance(declared, Mapping):
+        raise ValueError(f"provider {name}: model_aliases must be a mapping of strings, not {_shown(declared)}")
     aliases = []
-    for alias, target in cls.model_aliases.items():
-        if not isinstance(alias, str) or not alias:
-            raise ValueError(f"provider {name} has an alias that is not a non-empty string: {alias!r}")
-        if target not in models:
+    for alias, target in declared.items():
+        alias = _identifier(alias, name, "alias")
+        if not isinstance(target, str):
+            raise ValueError(f"provider {name}: alias {alias!r} must point to a string, not {_shown(target)}")
+        if target not in known:
             raise ValueError(f"provider {name}: alias {alias!r} points to unknown model {target!r}")
-        aliases.append((alias, target))
+        aliases.append((alias, str.__str__(target)))
     priority = cls.priority
     if not isinstance(priority, int) or isinstance(priority, bool):
-        raise ValueError(f"provider {name}: priority must be an int, not {priority!r}")
+        raise ValueError(f"provider {name}: priority must be an int, not {_shown(priority)}")
     return ProviderInfo(
         name=name,
         plugin=plugin,
         models=models,
-        default_model=cls.default_model,
+        default_model=default,
         default_vision_model=vision_default,
-        vision_models=tuple(cls.vision_models),
+        vision_models=vision_models,
         aliases=tuple(sorted(aliases)),
-        priority=priority,
+        priority=int(priority),
         working=bool(cls.working),
-        label=cls.label,
-        url=cls.url,
+        label=_optional_text(cls.label, name, "label"),
+        url=_optional_text(cls.url, name, "url"),
         needs_auth=bool(cls.needs_auth),
         supports_stream=bool(cls.supports_stream),
     )
@@ -123,7 +177,7 @@ class Registry:
             shadowing = [alias for alias, _ in record.aliases if alias in model_ids]
             if shadowing:
                 warnings.warn(
-                    f"provider {record.name}: alias {', '.join(map(repr, shadowing))} dropped, "
+                    f"provider {record.name}: alias {name_list(map(repr, shadowing))} dropped, "
                     "it is a model id (an exact id always means itself)",
                     PluginLoadWarning,
                     stacklevel=2,

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError
+from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
 from .providers import BaseProvider
 from .registry import ProviderInfo, Registry
 
@@ -71,7 +71,7 @@ def _model_of(record: ProviderInfo, name: str) -> str:
         key = folded.pop()
         return aliases.get(key, key)
     raise ModelNotSupportedError(
-        f"provider {record.name} has no model {name!r}; its models are: {', '.join(record.models)}",
+        f"provider {record.name} has no model {name!r}; its models are: {name_list(record.models)}",
         requested=name,
         suggestions=record.models,
     )
@@ -96,7 +96,7 @@ def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
         pairs = [(r, key) for r in registry.by_model.get(key, ())] or list(registry.by_alias[key])
         return "case-insensitive", pairs
     if keys:
-        raise _not_found(registry, name, f"it matches {', '.join(map(repr, sorted(keys)))} ignoring case")
+        raise _not_found(registry, name, f"it matches {name_list(map(repr, sorted(keys)))} ignoring case")
     raise _not_found(registry, name)
 
 
@@ -136,15 +136,24 @@ def _default_name(registry: Registry, media: bool) -> str:
 
 def candidates(registry: Registry, name: str | None, media: bool = False) -> tuple[str, list[Pair]]:
     """How ``name`` matched, and its working candidates in preference order (vision-capable with ``media``)."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"a model name must be a string or None, not {type(name).__name__}")
     requested = name or _default_name(registry, media)
-    how, pairs = match(registry, requested)
+    try:
+        how, pairs = match(registry, requested)
+    except ModelNotFoundError as exc:
+        if name or not os.environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip():
+            raise
+        raise type(exc)(
+            f"PROVIDERHUB_DEFAULT_MODEL={requested!r}: {exc}", requested=requested, suggestions=exc.suggestions
+        ) from None
     how = how if name else "default"
     if media:
         if how == "provider":
             pairs = [(r, _vision_default(r) or m) for r, m in pairs]
         vision = [(r, m) for r, m in pairs if m in r.vision_models]
         if not vision:
-            served = ", ".join(f"{r.name} ({m})" for r, m in _ordered(pairs))
+            served = name_list(f"{r.name} ({m})" for r, m in _ordered(pairs))
             raise ModelNotSupportedError(
                 f"no provider serves {requested!r} with image input; {served} serve{'s' if len(pairs) == 1 else ''} "
                 "it without vision",
@@ -153,7 +162,7 @@ def candidates(registry: Registry, name: str | None, media: bool = False) -> tup
         pairs = vision
     working = [(r, m) for r, m in pairs if r.working]
     if not working:
-        names = ", ".join(r.name for r, _ in _ordered(pairs))
+        names = name_list(r.name for r, _ in _ordered(pairs))
         raise ProviderNotWorkingError(f"{requested!r} is served only by providers marked not working: {names}")
     return how, _ordered(working)
 
