@@ -468,3 +468,15 @@ async def test_an_upstream_429_with_retry_after_cools_its_provider(faults: Insta
     assert served == ["/v1/answer"]  # 30 s is beyond the retry wait cap, and A then cools for 30 s
     (standing,) = await router.state.standings([("A", MODEL)])
     assert standing.wait is not None and 29 < standing.wait <= 30
+
+
+def test_a_failure_summary_lists_at_most_twenty_attempts() -> None:
+    attempts = [Attempt(f"P{i}", MODEL, ResponseError(f"HTTP 500 #{i}", status=500), 500, None, 0.1) for i in range(25)]
+    error = AllProvidersFailedError("fault-1", attempts)
+    lines = str(error).splitlines()
+    assert len(lines) == 22
+    assert lines[0] == "all 25 providers failed for 'fault-1':"
+    assert lines[20] == "  P19 (fault-1): HTTP 500 #19"
+    assert lines[21] == "  and 5 more attempts"
+    assert error.summary.endswith("; P19 (fault-1): HTTP 500 #19; and 5 more attempts")
+    assert len(error.attempts) == 25
