@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from email.utils import formatdate
+from urllib.parse import quote
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from providerhub import AuthenticationError, RateLimitError, ResponseError, raise_for_status
-from providerhub.http import summarize
+from providerhub.http import (
+    iter_lines,
+    loads_json,
+    read_body,
+    redact,
+    redact_url,
+    retry_after,
+    summarize,
+    timeout_seconds,
+)
 
 aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
@@ -68,3 +85,143 @@ def test_summarize_plain_and_empty() -> None:
     assert summarize(b"  a \n b  ", 500) == "a b"
     assert summarize(b"", 500) == "empty body"
     assert summarize(b"<html><body>hi</body></html>", 503) == "HTML page, status 503"
+
+
+# -- bounded bodies, Retry-After, secrets ---------------------------------------------------------
+
+
+async def endless(request: web.Request) -> web.StreamResponse:
+    """A body that does not end for 20 s (bounded, should a client keep reading)."""
+    response = web.StreamResponse(status=int(request.query.get("status", "200")))
+    await response.prepare(request)
+    deadline = asyncio.get_running_loop().time() + 20
+    with contextlib.suppress(ConnectionError):
+        while asyncio.get_running_loop().time() < deadline:
+            await response.write(b"x" * 65536)
+            await asyncio.sleep(0.001)
+    return response
+
+
+async def with_retry_after(request: web.Request) -> web.Response:
+    return web.Response(status=503, text="busy", headers={"Retry-After": request.query["after"]})
+
+
+@pytest.fixture
+async def hostile_url() -> str:  # type: ignore[misc]
+    app = web.Application()
+    app.router.add_get("/endless", endless)
+    app.router.add_get("/retry", with_retry_after)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url(""))
+    await server.close()
+
+
+async def test_read_body_stops_at_the_cap(hostile_url: str) -> None:
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as session, session.get(hostile_url + "/endless?key=s3cr3t") as response:
+        with pytest.raises(ResponseError, match=r"answered more than 100,000 bytes") as caught:
+            await read_body(response, 100_000, provider="Demo")
+    assert caught.value.status == 200
+    assert "s3cr3t" not in str(caught.value) and "key=***" in str(caught.value)
+    assert time.monotonic() - started < 10
+
+
+async def test_an_endless_error_body_gives_a_bounded_excerpt(hostile_url: str) -> None:
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as session, session.get(hostile_url + "/endless?status=500") as response:
+        with pytest.raises(ResponseError) as caught:
+            await raise_for_status(response)
+    assert caught.value.status == 500 and len(caught.value.excerpt) <= 203
+    assert time.monotonic() - started < 10, "only the first 64 KiB of an error body is read"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("30", 30.0), ("0", 0.0), ("-5", None), ("later", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+)
+async def test_raise_for_status_reads_retry_after(hostile_url: str, header: str, expected: float | None) -> None:
+    async with aiohttp.ClientSession() as session, session.get(hostile_url + "/retry", params={"after": header}) as r:
+        with pytest.raises(ResponseError) as caught:
+            await raise_for_status(r)
+    assert caught.value.retry_after == expected and caught.value.retryable
+
+
+def test_retry_after_from_an_http_date() -> None:
+    now = 1_700_000_000.0
+    assert retry_after({"Retry-After": formatdate(now + 90, usegmt=True)}, now=now) == 90.0
+    assert retry_after({"Retry-After": "999999999999"}) == 7 * 24 * 3600
+    assert retry_after({}) is None and retry_after(None) is None
+
+
+@given(st.text(max_size=80))
+def test_retry_after_never_raises_and_is_never_negative(header: str) -> None:
+    value = retry_after({"Retry-After": header})
+    assert value is None or 0 <= value <= 7 * 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://user:pw@host:8080/p?key=abc&x=1&flag", "http://host:8080/p?key=***&x=***&flag"),
+        ("https://host/path", "https://host/path"),
+        ("http://user:pw@[bad/", "http://[bad/"),
+        ("socks5://:tok@127.0.0.1:1080", "socks5://127.0.0.1:1080"),
+    ],
+)
+def test_redact_url(url: str, expected: str) -> None:
+    assert redact_url(url) == expected
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+    st.text(min_size=1, max_size=20),
+)
+def test_redact_hides_planted_secrets(password: str, token: str) -> None:
+    password, token = "P" + password.replace("@", "") + "P", "T" + token + "T"
+    url = f"http://user:{quote(password, safe='')}@example.test/x?key={quote(token, safe='')}"
+    text = redact(f"failed: url='{url}' (see {url})")
+    assert quote(password, safe="") not in text and quote(token, safe="") not in text
+
+
+def test_loads_json_turns_deep_nesting_into_value_error() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads_json("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize("value", [0, -1, float("inf"), float("nan"), 10**400, "3", None, True])
+def test_timeout_seconds_rejects_what_is_not_finite_and_positive(value: object) -> None:
+    with pytest.raises(ValueError, match="timeout must be a"):
+        timeout_seconds(value)
+    assert timeout_seconds(2) == 2.0
+
+
+async def lines(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    await response.prepare(request)
+    for piece in (b"data: one\r\n\r\nda", b"ta: two\n", b"x" * int(request.query.get("long", "0")), b"\nlast"):
+        await response.write(piece)
+    return response
+
+
+@pytest.fixture
+async def lines_url() -> str:  # type: ignore[misc]
+    app = web.Application()
+    app.router.add_get("/", lines)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/"))
+    await server.close()
+
+
+async def test_iter_lines_splits_across_chunks(lines_url: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(lines_url) as response:
+        got = [line async for line in iter_lines(response)]
+    assert got == [b"data: one", b"", b"data: two", b"", b"last"]
+
+
+async def test_iter_lines_bounds_a_line(lines_url: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(lines_url + "?long=5000") as response:
+        with pytest.raises(ResponseError, match="sent a line longer than 1,000 bytes"):
+            async for _ in iter_lines(response, max_line=1000):
+                pass

@@ -42,6 +42,7 @@ class _Reply:
     body: str | bytes | None = None
     content_type: str | None = None
     delay: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Standin:
@@ -67,10 +68,12 @@ class Standin:
         body: str | bytes | None = None,
         content_type: str | None = None,
         delay: float = 0.0,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the following requests with this: ``json`` as JSON, else ``body`` as is, else
-        the default echo; after waiting ``delay`` seconds (a client that gives up is noticed)."""
-        self._reply = _Reply(status, json, body, content_type, delay)
+        the default echo; after waiting ``delay`` seconds (a client that gives up is noticed).
+        ``headers`` are added to the answer (``Content-Encoding: gzip`` sends ``body`` as given)."""
+        self._reply = _Reply(status, json, body, content_type, delay, tuple((headers or {}).items()))
 
     @property
     def open_connections(self) -> int:
@@ -153,11 +156,12 @@ class Standin:
         if problem:
             return web.json_response({"error": problem}, status=400)
         if reply.json is not None:
-            return web.json_response(reply.json, status=reply.status)
+            return web.json_response(reply.json, status=reply.status, headers=dict(reply.headers))
         if reply.body is not None:
             data = reply.body.encode() if isinstance(reply.body, str) else reply.body
             default = "text/plain; charset=utf-8" if isinstance(reply.body, str) else "application/octet-stream"
-            return web.Response(status=reply.status, body=data, headers={"Content-Type": reply.content_type or default})
+            headers = {"Content-Type": reply.content_type or default, **dict(reply.headers)}
+            return web.Response(status=reply.status, body=data, headers=headers)
         text = f"echo[{received.ai_model}]: {received.user_input}"
         if file is not None:
             text += f" [file {file[0]}]"

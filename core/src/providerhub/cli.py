@@ -5,7 +5,8 @@ providerhub`` stays free of it. It uses the standard library alone.
 
 ``--json`` output is stable: the keys of each command's objects are listed in ``JSON_KEYS``
 (also shown by ``providerhub --help``). Exit codes: 0 success, 1 unexpected error, 2 usage or
-bad input, 3 model or provider not found, 4 provider or network failure, 130 interrupted.
+bad input, 3 model or provider not found, 4 provider or network failure, 74 stdout closed or
+full, 130 interrupted (Ctrl-C), 141 the reader of stdout went away (``| head``), 143 terminated.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import contextlib
 import io
 import json
 import os
+import re
+import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
@@ -30,12 +33,15 @@ from providerhub.errors import (
     PluginLoadWarning,
     ProviderHubError,
     ProviderNotFoundError,
+    RequestError,
     name_list,
 )
+from providerhub.http import redact, timeout_seconds
 from providerhub.resolution import close_matches
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_OUTPUT, EXIT_PIPE, EXIT_TERMINATED = 74, 141, 143  # sysexits EX_IOERR; 128 + SIGPIPE; 128 + SIGTERM
 SPINNER = "|/-\\"
 
 JSON_KEYS = """\
@@ -54,9 +60,11 @@ EPILOG = f"""\
 {JSON_KEYS}
 
 exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
-4 provider or network failure, 130 interrupted.
+4 provider or network failure, 74 stdout closed or full, 130 interrupted, 141 stdout's reader
+went away (| head), 143 terminated (SIGTERM).
 environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
-PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug)."""
+PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
+PROVIDERHUB_MAX_IMAGE_BYTES (limits, see the README)."""
 
 
 class UsageError(ProviderHubError):
@@ -81,12 +89,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        return timeout_seconds(float(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite, positive number of seconds") from None
 
 
 def _parser() -> _Parser:
@@ -151,6 +156,50 @@ def _parser() -> _Parser:
 # -- output -------------------------------------------------------------------------------------
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8, as Python keeps them
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_ANSWER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # newlines and tabs are kept
+
+
+def _printable(text: str, pattern: re.Pattern[str] = _CONTROL) -> str:
+    """``text`` with control characters shown as ``\\xNN``: no escape sequence from upstream reaches a terminal."""
+    return pattern.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+class OutputError(Exception):
+    """Writing to stdout failed: it is closed or full, or its reader went away."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output(io.TextIOBase):
+    """stdout, whose write failures are an ``OutputError`` (told apart from a provider's ``OSError``)."""
+
+    def __init__(self, stream: TextIO):
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError) as exc:
+            raise OutputError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            raise OutputError(exc) from None
+
+    def isatty(self) -> bool:
+        return _isatty(self.stream)
+
+    def close(self) -> None:
+        """Nothing to close: stdout stays the interpreter's (and its failures were reported)."""
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -182,7 +231,7 @@ class _Warnings:
         self.held: list[str] | None = None
 
     def show(self, message: Warning | str, *_: object, **__: object) -> None:
-        text = " ".join(str(message).split())
+        text = _printable(redact(" ".join(str(message).split())))
         if self.held is not None:
             self.held.append(text)
         elif text not in self.shown:
@@ -370,7 +419,12 @@ def _read_prompt(ctx: _Context) -> str:
             raise UsageError("no prompt given and stdin is closed")
         if sys.stdin.isatty():
             ctx.err.write(f"{PROG}: reading the prompt from stdin; end it with Ctrl-D\n")
-        prompt = sys.stdin.read()
+        try:
+            prompt = sys.stdin.read()
+        except UnicodeDecodeError:
+            prompt = "\udcff"  # reported below, as undecodable bytes kept by surrogateescape are
+        if _SURROGATE.search(prompt):
+            raise UsageError("stdin is not valid UTF-8 text")
     prompt = prompt.strip("\r\n")  # the newline that ends piped text is not part of the prompt
     if not prompt.strip():
         raise UsageError("the prompt is empty")
@@ -384,6 +438,7 @@ class _Stream:
         self.out, self.err = out, err
         self.spinner: asyncio.Task[None] | None = None
         self.ended_line = True
+        self.terminal = _isatty(out)  # on a terminal, control characters in the answer are neutralised
 
     async def _spin(self) -> None:
         frame = 0
@@ -409,7 +464,7 @@ class _Stream:
         self.stop()
         if chunk:
             self.ended_line = chunk.endswith("\n")  # first: Ctrl-C can land right after the write
-            self.out.write(chunk)
+            self.out.write(_printable(chunk, _CONTROL_IN_ANSWER) if self.terminal else chunk)
             self.out.flush()
 
     def end_line(self) -> None:
@@ -419,7 +474,7 @@ class _Stream:
             try:
                 self.out.write("\n")
                 self.out.flush()
-            except (OSError, ValueError):  # stdout is gone; nothing to tidy
+            except (OSError, ValueError, OutputError):  # stdout is gone; nothing to tidy
                 pass
 
 
@@ -463,10 +518,39 @@ def _cmd_chat(ctx: _Context) -> int:
         kwargs["timeout"] = args.timeout
     stream = _Stream(ctx.out, ctx.err)
     try:
-        asyncio.run(_answer(found.provider, found.model, messages, stream, **kwargs))
+        asyncio.run(_until_terminated(_answer(found.provider, found.model, messages, stream, **kwargs)))
     finally:
         stream.end_line()
     return EXIT_OK
+
+
+class Terminated(Exception):
+    """SIGTERM arrived; the answer was cancelled and closed as for Ctrl-C."""
+
+
+async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work``, cancelling it (so its ``finally`` blocks run) if SIGTERM arrives."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    except (NotImplementedError, RuntimeError, ValueError):  # no signal handlers here (Windows, not the main thread)
+        return await task
+    try:
+        await task
+    except asyncio.CancelledError:
+        if terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -481,7 +565,7 @@ def _isatty(stream: TextIO) -> bool:
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
-    if isinstance(exc, (UsageError, MediaError, MessagesError)):
+    if isinstance(exc, (UsageError, RequestError, MediaError, MessagesError)):
         return EXIT_USAGE
     if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
         return EXIT_NOT_FOUND
@@ -491,12 +575,27 @@ def exit_code(exc: BaseException) -> int:
 
 
 def _describe(exc: BaseException) -> str:
+    """One line for an error: whitespace collapsed, URLs without secrets, control characters shown."""
     text = " ".join(str(exc).split())
     if isinstance(exc, TimeoutError) and not text:
         text = "the provider did not answer in time"
     if exit_code(exc) == EXIT_UNEXPECTED or not text:
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text
+    return _printable(redact(text))
+
+
+def _not_utf8(args: argparse.Namespace) -> str | None:
+    """The first argument that was not valid UTF-8 (Python keeps its bytes as lone surrogates), shown safely."""
+    for value in vars(args).values():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return ascii(value.encode("utf-8", "surrogateescape"))[2:-1][:80]
+    return None
+
+
+def _quiet_stdout(out: TextIO | None) -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of a failed stdout stays silent."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno() if out is not None else 1)
 
 
 def _env_flag(name: str) -> bool:
@@ -505,14 +604,25 @@ def _env_flag(name: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    err: TextIO = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = err  # argparse writes there
     parser = _parser()
     args = parser.parse_args(argv)
-    out, err = sys.stdout, sys.stderr
+    stdout = sys.stdout
     if not args.version and args.command is None:
         parser.print_help(err)
         return EXIT_USAGE
-    if isinstance(out, io.TextIOWrapper):
-        out.reconfigure(errors="replace")  # an answer the terminal cannot encode is still shown
+    bad = _not_utf8(args)
+    if bad is not None:
+        err.write(f"{PROG}: error: an argument is not valid UTF-8: {bad}\n")
+        return EXIT_USAGE
+    if stdout is None:
+        err.write(f"{PROG}: error: cannot write the output: stdout is closed\n")
+        return EXIT_OUTPUT
+    if isinstance(stdout, io.TextIOWrapper):
+        stdout.reconfigure(errors="replace")  # an answer the terminal cannot encode is still shown
+    out: TextIO = _Output(stdout)  # type: ignore[assignment]
     debug = bool(getattr(args, "debug", False)) or _env_flag("PROVIDERHUB_DEBUG")
     ctx = _Context(args, out, err, _Warnings(err))
     with warnings.catch_warnings():
@@ -521,17 +631,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always", PluginLoadWarning)
             warnings.showwarning = ctx.warnings.show
         try:
-            return _version(ctx) if args.version else int(args.run(ctx))
+            code = _version(ctx) if args.version else int(args.run(ctx))
+            out.flush()  # a full stdout fails here, not in the interpreter's last flush
+            return code
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
-        except BrokenPipeError:
-            # the reader went away (``| head``): say nothing, and keep the interpreter's last flush quiet
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-            return EXIT_UNEXPECTED
+        except Terminated:
+            return EXIT_TERMINATED
+        except OutputError as exc:
+            _quiet_stdout(stdout)
+            if isinstance(exc.error, BrokenPipeError):
+                return EXIT_PIPE  # the reader went away (``| head``): nothing to say, nobody to say it to
+            reason = getattr(exc.error, "strerror", None) or str(exc.error) or type(exc.error).__name__
+            err.write(f"{PROG}: error: cannot write the output: {_printable(reason)}\n")
+            return EXIT_OUTPUT
         except Exception as exc:
             if debug:
-                traceback.print_exc(file=err)
+                err.write(_printable(redact("".join(traceback.format_exception(exc))), _CONTROL_IN_ANSWER))
             code = exit_code(exc)
             hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""
             err.write(f"{PROG}: error: {_describe(exc)}{hint}\n")

@@ -1,14 +1,205 @@
-"""Turning upstream HTTP answers into providerhub errors (duck-typed: aiohttp is not imported)."""
+"""Reading upstream HTTP answers safely: bounded bodies, typed errors, no secrets in messages.
+
+Duck-typed: aiohttp is not imported. A response is anything with ``status``, ``headers``,
+``url``, ``method`` and an aiohttp-like ``content`` stream (or a ``read()`` coroutine).
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import os
 import re
+import time
+from collections.abc import AsyncIterator, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
-from .errors import AuthenticationError, RateLimitError, ResponseError
+from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Default cap on an answer's body, counted after decompression (``PROVIDERHUB_MAX_RESPONSE_BYTES``)."""
+MAX_ERROR_BODY_BYTES = 64 * 1024
+"""How much of an error answer is read; only its excerpt is kept."""
+MAX_BODY_ENV = "PROVIDERHUB_MAX_RESPONSE_BYTES"
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _EXCERPT_CHARS = 200
+_CHUNK = 64 * 1024
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+_MASK = "***"
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*""")
+
+
+def redact_url(url: object) -> str:
+    """``url`` fit to show: user-info removed and every query value masked (``?key=***``)."""
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+        netloc = parts.netloc.rpartition("@")[2]
+    except ValueError:  # not parseable (a bad IPv6 host): drop what could be user-info and query
+        scheme, sep, rest = text.partition("://")
+        rest = rest.rpartition("@")[2] if sep else rest
+        return f"{scheme}{sep}{rest.split('?', 1)[0].split('#', 1)[0]}" + ("?..." if "?" in text else "")
+    query = "&".join(
+        f"{name}={_MASK}" if sep else name for name, sep, _ in (item.partition("=") for item in parts.query.split("&"))
+    )
+    return SplitResult(parts.scheme, netloc, parts.path, query if parts.query else "", "").geturl()
+
+
+def redact(text: str) -> str:
+    """``text`` with every URL in it passed through ``redact_url`` (for messages written by others)."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
+# -- bounds ---------------------------------------------------------------------------------------
+
+
+def byte_limit(env: str, default: int) -> int:
+    """A size cap from the environment variable ``env`` (a positive whole number of bytes), else ``default``."""
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise OptionsError(f"{env} must be a positive whole number of bytes, not {raw[:40]!r}")
+    return value
+
+
+def timeout_seconds(value: object, name: str = "timeout") -> float:
+    """``value`` as a number of seconds, or an ``OptionsError`` (a ``ValueError``) if not finite and positive."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionsError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise OptionsError(f"{name} must be a finite, positive number of seconds, not {value!r:.40}")
+    return seconds
+
+
+async def iter_body(response: Any, limit: int | None = None, *, provider: str | None = None) -> AsyncIterator[bytes]:
+    """The body of an aiohttp response in chunks as they arrive (decompressed), ending with a
+    ``ResponseError`` once more than ``limit`` bytes came (default: ``MAX_BODY_BYTES``).
+
+    The building block for streamed answers as well as whole ones.
+    """
+    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
+    total = 0
+    content = getattr(response, "content", None)
+    chunks = content.iter_any() if content is not None else _whole(response)
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > cap:
+            _release(response)
+            raise _error(response, provider, f"answered more than {cap:,} bytes; the answer was cut off")
+        yield chunk
+
+
+async def _whole(response: Any) -> AsyncIterator[bytes]:
+    yield await response.read()
+
+
+def _release(response: Any) -> None:
+    close = getattr(response, "close", None)  # drops the connection: the rest is never read
+    if close is not None:
+        close()
+
+
+async def read_body(response: Any, limit: int | None = None, *, provider: str | None = None) -> bytes:
+    """The whole body of an aiohttp response (decompressed), or a ``ResponseError`` past ``limit`` bytes."""
+    return b"".join([chunk async for chunk in iter_body(response, limit, provider=provider)])
+
+
+MAX_LINE_BYTES = 1024 * 1024
+"""Default cap on one line of a streamed answer (an SSE or NDJSON event)."""
+
+
+async def iter_lines(
+    response: Any, limit: int | None = None, *, max_line: int = MAX_LINE_BYTES, provider: str | None = None
+) -> AsyncIterator[bytes]:
+    """The lines of a streamed body (server-sent events, NDJSON) without their line ends, as they
+    arrive; a line longer than ``max_line`` or a body past ``limit`` bytes is a ``ResponseError``."""
+    pending = bytearray()
+    async for chunk in iter_body(response, limit, provider=provider):
+        pending += chunk
+        start = 0
+        while (end := pending.find(b"\n", start)) >= 0:
+            if end - start > max_line:
+                break
+            yield bytes(pending[start:end]).removesuffix(b"\r")
+            start = end + 1
+        del pending[:start]
+        if len(pending) > max_line:
+            _release(response)
+            raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+    if pending:
+        yield bytes(pending).removesuffix(b"\r")
+
+
+async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) -> bytes:
+    """At most ``limit`` bytes of a body read only for an error message; never raises."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        content = getattr(response, "content", None)
+        chunks = content.iter_any() if content is not None else _whole(response)
+        async for chunk in chunks:
+            parts.append(chunk[: limit - size])
+            size += len(parts[-1])
+            if size >= limit:
+                _release(response)
+                break
+    except Exception:  # the body is only for the message; the status says what matters
+        pass
+    return b"".join(parts)
+
+
+def loads_json(body: bytes | str) -> Any:
+    """``json.loads`` whose every failure, nesting too deep included, is a ``ValueError``."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+# -- Retry-After ----------------------------------------------------------------------------------
+
+_MAX_RETRY_AFTER = 7 * 24 * 3600.0
+
+
+def retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP date), else ``None``.
+
+    A date in the past is 0; nonsense is ``None``; anything past a week is a week.
+    """
+    if not headers:
+        return None
+    raw = headers.get("Retry-After")
+    if raw is None:
+        return None
+    text = str(raw).strip()[:64]
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return min(float(text), _MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+# -- messages -------------------------------------------------------------------------------------
 
 
 def is_html(body: bytes, content_type: str | None = None) -> bool:
@@ -32,10 +223,19 @@ def summarize(body: bytes, status: int | None, content_type: str | None = None) 
     return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
 
 
-def error_for_status(status: int, message: str, *, excerpt: str = "", url: str | None = None) -> ResponseError:
+def error_for_status(
+    status: int, message: str, *, excerpt: str = "", url: str | None = None, retry_after: float | None = None
+) -> ResponseError:
     """The error class matching an HTTP status: 429 rate limit, 401/403 authentication, else ``ResponseError``."""
     cls = RateLimitError if status == 429 else AuthenticationError if status in (401, 403) else ResponseError
-    return cls(message, status=status, excerpt=excerpt, url=url)
+    return cls(message, status=status, excerpt=excerpt, url=url, retry_after=retry_after)
+
+
+def _error(response: Any, provider: str | None, what: str) -> ResponseError:
+    status = int(response.status)
+    url = redact_url(response.url)
+    who = f"{provider}: " if provider else ""
+    return ResponseError(f"{who}{response.method} {url} {what}", status=status, url=url)
 
 
 async def raise_for_status(response: Any, provider: str | None = None) -> None:
@@ -43,17 +243,15 @@ async def raise_for_status(response: Any, provider: str | None = None) -> None:
     status = int(response.status)
     if status < 400:
         return
-    try:
-        body = await response.read()
-    except Exception:  # the body is only for the message; the status says what matters
-        body = b""
+    body = await read_excerpt_body(response)
     excerpt = summarize(body, status, response.headers.get("Content-Type"))
-    url = str(response.url)
+    url = redact_url(response.url)
     who = f"{provider}: " if provider else ""
-    reason = f" {response.reason}" if getattr(response, "reason", None) else ""
+    reason = f" {str(response.reason)[:80]}" if getattr(response, "reason", None) else ""
     raise error_for_status(
         status,
         f"{who}{response.method} {url} answered HTTP {status}{reason}: {excerpt}",
         excerpt=excerpt,
         url=url,
+        retry_after=retry_after(response.headers),
     )

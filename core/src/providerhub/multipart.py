@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-_ESCAPES = str.maketrans({'"': "%22", "\r": "%0D", "\n": "%0A"})
+# Quotes and every control character (C0, DEL, C1) are percent-escaped, as browsers do for quotes
+# and newlines: a name can neither end its header early nor carry terminal escape sequences.
+_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in ['"', *map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0))]})
 
 
 def _quoted(value: str) -> str:
@@ -30,7 +32,7 @@ def encode_form(
             f'Content-Disposition: form-data; name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'
             f"Content-Type: {_quoted(content_type)}\r\n\r\n"
         )
-        parts.append((head.encode(), data))
+        parts.append((head.encode("utf-8", "replace"), data))  # a name from an undecodable path stays sendable
     boundary = os.urandom(16).hex()
     while any(boundary.encode() in value for _, value in parts):  # astronomically rare; never ambiguous
         boundary = os.urandom(16).hex()

@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import json
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from providerhub import (
     MediaError,
@@ -22,10 +21,11 @@ from providerhub import (
     ProviderTimeoutError,
     ResponseError,
     raise_for_status,
-    to_image,
 )
-from providerhub.http import is_html, summarize
+from providerhub.errors import name_list
+from providerhub.http import is_html, loads_json, read_body, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
+from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
 
 if TYPE_CHECKING:
@@ -62,25 +62,15 @@ async def _close_session(session: ClientSession) -> None:
 _sessions: LoopLocal[ClientSession] = LoopLocal(_new_session, _close_session)
 
 
-def _one_image(media: MediaListType | MediaType | None) -> Image | None:
-    """The single image to upload, read and checked before anything is sent."""
-    if media is None:
-        return None
-    items: Sequence[Any] = media if isinstance(media, (list, tuple)) else [media]  # a bare image is a list of one
+async def _one_image(media: MediaListType | MediaType | None) -> Image | None:
+    """The single image to upload, read (off the loop) and checked before anything is sent."""
+    items = media_items(media)
     if not items:
         return None
     if len(items) > 1:
         raise MediaError(f"{_NAME} takes one image per request; got {len(items)}")
-    item = items[0]
-    source, filename = item if isinstance(item, tuple) else (item, None)
-    return to_image(source, filename)
-
-
-def _without_credentials(url: str) -> str:
-    """``url`` with any ``user:password@`` removed, fit for an error message."""
-    scheme, sep, rest = url.partition("://")
-    host = rest.rpartition("@")[2] if sep else url.rpartition("@")[2]
-    return f"{scheme}{sep}{host}" if sep else host
+    source, filename = items[0]
+    return await to_image_async(source, filename)
 
 
 def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str:
@@ -93,18 +83,20 @@ def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str
     if is_html(body, content_type):
         raise fail(f"with {summarize(body, status, content_type)} instead of JSON")
     try:
-        data = json.loads(body)
-    except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
-        raise fail(f"with a body that is not JSON: {summarize(body, status, content_type)}") from None
+        data = loads_json(body)
+    except ValueError as exc:  # includes JSONDecodeError, UnicodeDecodeError and nesting too deep
+        detail = "nested too deeply" if "too deeply" in str(exc) else summarize(body, status, content_type)
+        raise fail(f"with a body that is not JSON: {detail}") from None
     if not isinstance(data, dict):
         raise fail(
             f"with JSON {type(data).__name__}, not an object with 'response': {summarize(body, status, content_type)}"
         )
     if "response" not in data:
-        keys = ", ".join(map(repr, data)) or "none"
         error = data.get("error")
-        said = f"; the service said: {error!r:.200}" if error else ""
-        raise fail(f"with JSON that has no 'response' (keys: {keys}){said}")
+        said = f"; the service said: {str(error)[:200]!r}" if error else ""
+        raise fail(
+            f"with JSON that has no 'response' (keys: {name_list(repr(key[:40]) for key in data) or 'none'}){said}"
+        )
     text = data["response"]
     if not isinstance(text, str):
         raise fail(f"with a 'response' that is {type(text).__name__}, not text")
@@ -127,10 +119,21 @@ async def post(
     limit: float,
     session: ClientSession | None,
 ) -> str:
-    """Send one request and return the answer's text; every fault is a ``providerhub`` error."""
-    image = _one_image(media)
+    """Send one request and return the answer's text; every fault is a ``providerhub`` error.
+
+    ``limit`` covers the whole exchange: reading the image, connecting, and reading the answer.
+    URLs appear in messages without user-info or query values.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    shown = redact_url(url)
+    via = f" through proxy {redact_url(proxy)}" if proxy else ""
+    try:
+        image = await asyncio.wait_for(_one_image(media), limit)
+    except asyncio.TimeoutError:
+        raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
     if "aiohttp" not in sys.modules:  # first request: import off the loop, which must not stall
-        await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
+        await loop.run_in_executor(None, importlib.import_module, "aiohttp")
     import aiohttp
 
     files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
@@ -138,20 +141,49 @@ async def post(
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
     client = session if session is not None else _sessions.get()
-    via = f" through proxy {_without_credentials(proxy)}" if proxy else ""
+    budget = limit if image is None else max(deadline - loop.time(), 0.001)
     try:
-        async with client.post(url, data=body, headers=headers, proxy=proxy, timeout=_timeout(limit)) as response:
+        async with client.post(url, data=body, headers=headers, proxy=proxy, timeout=_timeout(budget)) as response:
             await raise_for_status(response, _NAME)
-            body = await response.read()
+            body = await read_body(response, provider=_NAME)
             status, content_type = response.status, response.headers.get("Content-Type")
     except ProviderHubError:
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:
-        raise ProviderTimeoutError(f"{_NAME}: POST {url}{via} got no answer within {limit:g} s") from exc
-    except (aiohttp.ClientError, OSError) as exc:
-        if isinstance(exc, aiohttp.InvalidURL):
-            detail = f"invalid URL {str(exc.url)!r}"
-        else:
-            detail = str(exc) or type(exc).__name__
-        raise ProviderConnectionError(f"{_NAME}: cannot reach {url}{via}: {detail}") from exc
-    return _answer(body, status, content_type, url)
+        raise ProviderTimeoutError(f"{_NAME}: POST {shown}{via} got no answer within {limit:g} s") from exc
+    except (aiohttp.ClientError, OSError, ValueError) as exc:
+        raise _failure(exc, shown, via) from (exc if redact(str(exc)) == str(exc) else None)
+    return _answer(body, status, content_type, shown)
+
+
+def _failure(exc: BaseException, url: str, via: str) -> ProviderHubError:
+    """A typed, readable error for what aiohttp raised (never its ``0, message=''``), secrets masked."""
+    import aiohttp
+
+    if isinstance(exc, aiohttp.TooManyRedirects):
+        last = exc.history[-1].status if exc.history else exc.status
+        return ResponseError(
+            f"{_NAME}: POST {url} kept redirecting ({len(exc.history)} redirects, the last HTTP {last})",
+            status=last or None,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return ProviderConnectionError(
+            f"{_NAME}: cannot reach {url}{via}: the proxy answered HTTP {exc.status} {str(exc.message)[:80]}".rstrip(),
+            status=exc.status,
+        )
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ResponseError(
+            f"{_NAME}: POST {url} sent an answer that is not valid HTTP: {redact(str(exc.message))[:200]}",
+            status=exc.status or None,
+            url=url,
+        )
+    if isinstance(exc, getattr(aiohttp, "NonHttpUrlClientError", ())) or (
+        isinstance(exc, aiohttp.InvalidURL) and not str(exc.url).lower().startswith(("http:", "https:"))
+    ):
+        what = redact_url(getattr(exc, "url", url))
+        return ProviderConnectionError(f"{_NAME}: cannot reach {url}{via}: {what!r} is not an http:// or https:// URL")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ProviderConnectionError(f"{_NAME}: cannot reach {url}{via}: invalid URL {redact_url(exc.url)!r}")
+    detail = redact(str(exc))[:300] or type(exc).__name__
+    return ProviderConnectionError(f"{_NAME}: cannot reach {url}{via}: {detail}")

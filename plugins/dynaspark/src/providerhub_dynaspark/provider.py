@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
+from providerhub.http import timeout_seconds
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -103,9 +104,7 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         """
         model = cls.get_model(model)
         prompt = format_prompt(validate_messages(messages))
-        limit = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-        if not limit > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
         from . import client
 
         yield await client.post(cls.endpoint(api_endpoint), prompt, model, media, proxy, limit, session)
