@@ -441,7 +441,6 @@ async def test_an_attempt_that_cannot_start_is_a_failure_of_that_candidate(fault
     assert outcome == ("B answers", [], None)
 
 
-@pytest.mark.xfail(strict=True, reason="raise_for_status does not read Retry-After yet")
 async def test_an_upstream_429_with_retry_after_cools_its_provider(faults: Install) -> None:
     from aiohttp import web
 

@@ -19,7 +19,6 @@ import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -27,6 +26,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from .http import redact, redact_url
 from .loop_local import LoopLocal
 from .state import PROBATION, READY, Key, MemoryState, Rule, Standing
 
@@ -106,16 +106,6 @@ class _Client(NamedTuple):
     succeeded: AsyncScript
 
 
-def masked(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-
-
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
@@ -168,7 +158,8 @@ class RedisState:
             if not self._down:
                 self._down = True
                 warnings.warn(
-                    f"router state: Redis at {masked(self.url)} is unreachable ({exc or type(exc).__name__}); "
+                    f"router state: Redis at {redact_url(self.url)} is unreachable "
+                    f"({redact(str(exc)) or type(exc).__name__}); "
                     "failure counts and cooldowns are kept in this process's memory until it is back",
                     RuntimeWarning,
                     stacklevel=2,
@@ -178,7 +169,7 @@ class RedisState:
         if self._down:
             self._down = False
             self._memory = MemoryState()
-            logger.warning("router state: Redis at %s is reachable again", masked(self.url))
+            logger.warning("router state: Redis at %s is reachable again", redact_url(self.url))
         return result
 
     async def standings(self, keys: Sequence[Key]) -> list[Standing]:
