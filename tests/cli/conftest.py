@@ -11,6 +11,7 @@ import pytest
 from clitools import CLI, PNG, SLOW_SOURCE
 
 from support.plugins import PluginSite, provider_source
+from support.sample_providers import SAMPLES_SOURCE
 
 
 @pytest.fixture
@@ -42,6 +43,18 @@ def catalog(cli: CLI, plugin_site: PluginSite) -> CLI:
     cli.extra.update(
         PYTHONPATH=str(plugin_site.root),
         PROVIDERHUB_PLUGINS="alpha,beta,gamma,slow",
+        PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
+    )
+    return cli
+
+
+@pytest.fixture
+def samples(cli: CLI, plugin_site: PluginSite) -> CLI:
+    """Plain (sync only), Leaky (leaks raw aiohttp errors, posting to $LEAKY_URL) and Metered (events)."""
+    plugin_site.add("samples", SAMPLES_SOURCE)
+    cli.extra.update(
+        PYTHONPATH=str(plugin_site.root),
+        PROVIDERHUB_PLUGINS="samples",
         PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
     )
     return cli

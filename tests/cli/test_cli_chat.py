@@ -128,16 +128,16 @@ def test_chunks_are_streamed_as_they_arrive_and_ctrl_c_exits_130(catalog: CLI, t
     assert closed.read_text() == "closed"  # the provider's generator was closed
 
 
-def test_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(catalog: CLI) -> None:
+def test_a_provider_raising_a_stray_exception_exits_4_and_debug_shows_the_traceback(catalog: CLI) -> None:
     result = catalog.run("chat", "-m", "faulty-1", "hi")
-    assert result.returncode == 1
+    assert result.returncode == 4
     line = one_error_line(result)
-    assert line == "providerhub: error: RuntimeError: the provider broke (run with --debug for the traceback)"
+    assert line == "providerhub: error: provider Faulty failed: RuntimeError: the provider broke"
     for debug in (["--debug", "chat"], ["chat", "--debug"]):
         result = catalog.run(*debug, "-m", "faulty-1", "hi")
-        assert result.returncode == 1
-        assert "Traceback (most recent call last)" in result.stderr
-        assert result.stderr.splitlines()[-1] == "providerhub: error: RuntimeError: the provider broke"
+        assert result.returncode == 4
+        assert "RuntimeError: the provider broke\n\nThe above exception was the direct cause" in result.stderr
+        assert result.stderr.splitlines()[-1] == line
     result = catalog.run("chat", "-m", "faulty-1", "hi", PROVIDERHUB_DEBUG="1")
     assert "Traceback (most recent call last)" in result.stderr
 

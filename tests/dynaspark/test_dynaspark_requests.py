@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import MediaError, MessagesError, ModelNotSupportedError
+from providerhub import MediaError, MessagesError, ModelNotSupportedError, ProviderError
 from providerhub_dynaspark import Dynaspark
 from support.dynaspark_standin import Standin
 
@@ -180,9 +180,12 @@ async def test_no_media_and_an_empty_list_send_no_file(dynaspark_server: Standin
 
 
 async def test_two_images_are_refused_before_any_request(dynaspark_server: Standin) -> None:
-    with pytest.raises(MediaError, match="Dynaspark takes one image per request; got 2"):
+    with pytest.raises(ProviderError, match="Dynaspark takes one image per request; got 2") as caught:
         await ask("gemini-1.5-flash", HELLO, media=[(PNG, "a.png"), (JPEG, "b.jpg")], api_endpoint=dynaspark_server.url)
     assert dynaspark_server.requests == []
+    # a valid request this service cannot take: not the caller's fault, and not worth retrying here
+    assert (caught.value.provider, caught.value.retryable) == ("Dynaspark", False)
+    assert not isinstance(caught.value, providerhub.RequestError)
 
 
 async def test_a_missing_file_fails_before_any_request(dynaspark_server: Standin, tmp_path: Path) -> None:

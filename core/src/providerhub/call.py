@@ -1,66 +1,247 @@
-"""The call API: resolve a name, call the provider that serves it, and give back typed chunks and errors."""
+"""The call API: check a request, call a provider in whichever style it has, give back typed chunks and errors.
+
+``answer`` is ``prepare`` + a given ``resolve`` + ``call_provider`` on the first candidate;
+``stream`` is ``answer`` with the process's resolution, a hub passes its own ``resolve``, and a
+router calls ``prepare`` once and ``call_provider`` once per attempt.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
-from .errors import ProviderError, ProviderHubError
-from .messages import validate_messages
-from .types import Chunk, MediaListType, Messages
+from .errors import (
+    MediaError,
+    MessagesError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderHubError,
+    ProviderTimeoutError,
+)
+from .events import FinishReason, Usage
+from .http import timeout_seconds
+from .media import media_items, off_loop, to_image
+from .messages import content_text, validate_messages
+from .options import convert_options
+from .providers import BaseProvider
+from .resolution import Resolution
+from .types import Chunk, MediaListType, Message, Messages
+
+_EVENTS = (Usage, FinishReason)
+_BLANK = {"type": "text", "text": ""}
 
 
-async def stream(
+# -- the request --------------------------------------------------------------------------------
+
+
+def prepare(messages: Any, media: Any = None) -> tuple[Messages, MediaListType | None]:
+    """Check a request and give it the shape providers take: text messages and a list of images.
+
+    Images inside messages as OpenAI-style content parts (``{"type": "image_url", "image_url":
+    {"url": "data:..."}}``) are moved into the media list, after any ``media`` given, in order.
+    Every image is read and checked here (``MediaError`` naming it), so a provider receives
+    ``(bytes, filename)`` pairs it can use as they are. A remote ``http(s)`` image is refused.
+    """
+    if not isinstance(messages, (list, tuple)):
+        validate_messages(messages)  # raises the usual MessagesError
+    images: list[tuple[Any, str | None]] = media_items(media)
+    texts: list[Message] = []
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(_is_image_part(part) for part in content):
+            where = f"messages[{i}]['content']"
+            content_text([_BLANK if _is_image_part(part) else part for part in content], where)  # true indexes
+            kept = []
+            for j, part in enumerate(content):
+                if _is_image_part(part):
+                    images.append((_image_url(part, f"{where}[{j}]"), None))
+                else:
+                    kept.append(part)
+            message = {**message, "content": content_text(kept, where)}
+        texts.append(message)
+    checked = validate_messages(texts)
+    if not images:
+        return checked, None
+    prepared: MediaListType = []
+    for source, filename in images:
+        image = to_image(source, filename)
+        prepared.append((image.data, image.filename))
+    return checked, prepared
+
+
+def _is_image_part(part: Any) -> bool:
+    return isinstance(part, dict) and part.get("type") == "image_url"
+
+
+def _image_url(part: dict[str, Any], where: str) -> str:
+    """The ``data:`` URI of an ``image_url`` part (``{"url": ...}`` or, as some clients send, the URL itself)."""
+    value = part.get("image_url")
+    url = value.get("url") if isinstance(value, dict) else value
+    if not isinstance(url, str) or not url:
+        raise MessagesError(f"{where} is an image_url part without a URL: expected {{'image_url': {{'url': str}}}}")
+    if url.startswith("data:"):
+        return url
+    if url.lower().startswith(("http://", "https://")):
+        raise MediaError(
+            f"{where}: remote image {url[:80]!r} is not fetched; send the image itself as a data: URI or in media"
+        )
+    raise MediaError(f"{where}: image URL {url[:40]!r} is not a data: URI")
+
+
+# -- one provider -------------------------------------------------------------------------------
+
+
+def _open(provider: type[BaseProvider], model: str, messages: Messages, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+    """The provider's answer as an async iterator, whichever style it implements."""
+    create = getattr(provider, "create_async_generator", None)
+    if create is not None:
+        result = create(model, messages, **kwargs)
+        if not hasattr(result, "__anext__"):
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()  # a coroutine never awaited would warn about it
+            raise ProviderError(
+                f"provider {provider.name}: create_async_generator returned {type(result).__name__}, "
+                "not an async iterator",
+                retryable=False,
+            )
+        return result  # type: ignore[no-any-return]
+    if not any("create_completion" in vars(klass) for klass in provider.__mro__ if klass is not BaseProvider):
+        raise ProviderError(
+            f"provider {provider.name} implements neither create_async_generator nor create_completion",
+            retryable=False,
+        )
+    from .sync import drive_in_thread
+
+    return drive_in_thread(lambda: provider.create_completion(model, messages, **kwargs))
+
+
+def _wrap(exc: Exception, name: str, model: str, partial: bool) -> ProviderError:
+    """A stray exception from a provider as the ``ProviderError`` a router can act on."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    message = f"provider {name} failed: {type(exc).__name__}: {detail}"
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return ProviderTimeoutError(message, provider=name, model=model, partial=partial)
+    if isinstance(exc, ConnectionError) or any(c.__name__ == "ClientConnectionError" for c in type(exc).__mro__):
+        return ProviderConnectionError(message, provider=name, model=model, partial=partial)
+    return ProviderError(message, provider=name, model=model, partial=partial)
+
+
+async def call_provider(
+    provider: type[BaseProvider],
+    model: str,
+    messages: Messages,
+    *,
+    media: MediaListType | None = None,
+    timeout: float | None = None,
+    options: Mapping[str, Any] | None = None,
+    api_key: str | None = None,
+) -> AsyncGenerator[Chunk, None]:
+    """One attempt at an answer from ``provider``: text chunks and events as they arrive.
+
+    Before any request: the options are checked and converted against ``provider.options``
+    (``OptionsError``), and a provider that needs a key gets one (``api_key``, else its variable)
+    or ``MissingCredentialsError``. The key, ``media``, ``timeout`` and the options are passed as
+    keywords. A sync-only provider runs in a worker thread. Any exception that is not a
+    providerhub error becomes a ``ProviderError`` naming the provider (the original chained);
+    ``ProviderError``s get ``provider``/``model`` filled in, and ``partial=True`` once text was
+    yielded. The provider's generator is closed however this ends.
+    """
+    name = provider.name
+    partial = False
+    chunks: AsyncIterator[Any] | None = None
+    try:
+        try:
+            kwargs = convert_options(provider, options)
+            given = kwargs.pop("api_key", None)
+            key = provider.require_api_key(api_key or given)
+            if key is not None:
+                kwargs["api_key"] = key
+            if media:
+                kwargs["media"] = media
+            if timeout is not None:
+                kwargs["timeout"] = timeout_seconds(timeout)
+            chunks = _open(provider, model, messages, kwargs)
+            async for chunk in chunks:
+                if isinstance(chunk, str):
+                    if not chunk:
+                        continue
+                    partial = True
+                elif not isinstance(chunk, _EVENTS):
+                    raise ProviderError(
+                        f"provider {name} yielded {type(chunk).__name__}, not text, Usage or FinishReason",
+                        retryable=False,
+                    )
+                yield chunk
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    except ProviderError as exc:
+        if exc.provider is None:
+            exc.provider = name
+        if exc.model is None:
+            exc.model = model
+        exc.partial = exc.partial or partial
+        raise
+    except ProviderHubError:
+        raise
+    except Exception as exc:
+        raise _wrap(exc, name, model, partial) from exc
+
+
+# -- by model name ------------------------------------------------------------------------------
+
+Resolver = Callable[..., Resolution]
+"""``resolve(model, *, media=None) -> Resolution``, as ``providerhub.resolve`` and a hub's ``resolve`` are."""
+
+
+async def answer(
+    resolve: Resolver,
+    model: str | None,
+    messages: Messages,
+    *,
+    media: MediaListType | None = None,
+    timeout: float | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> AsyncGenerator[Chunk, None]:
+    """``stream`` with the given ``resolve``: prepare the request, resolve, call the first candidate.
+
+    Preparing (images are read) and resolving (plugins may be discovered and imported on first
+    use) run in a worker thread, so the event loop is not held up by either.
+    """
+
+    def ready() -> tuple[Messages, MediaListType | None, Resolution]:
+        prepared, images = prepare(messages, media)
+        return prepared, images, resolve(model, media=images)
+
+    messages, media, found = await off_loop(ready)
+    chunks = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await chunks.aclose()
+
+
+def stream(
     model: str | None,
     messages: Messages,
     *,
     media: MediaListType | None = None,
     timeout: float | None = None,
     **options: Any,
-) -> AsyncIterator[Chunk]:
-    """Answer ``messages`` with the provider that serves ``model``: text chunks and events as they arrive.
+) -> AsyncGenerator[Chunk, None]:
+    """Answer ``messages`` with the provider that serves ``model``: an async generator of text and events.
 
-    Any exception a provider lets escape that is not a providerhub error becomes a
-    ``ProviderError`` naming the provider (the original chained).
+    ``options`` are checked against what that provider declares; ``proxy`` and ``api_key`` are
+    taken by every provider. Errors are ``RequestError``s (the request is wrong) or
+    ``ProviderError``s (the provider failed), as ``call_provider`` says.
     """
     from .hub import resolve
 
-    messages = validate_messages(messages)
-    found = resolve(model, media=media)
-    provider, model_id = found.provider, found.model
-    name = getattr(provider, "name", provider.__name__)
-    kwargs: dict[str, Any] = dict(options)
-    if media:
-        kwargs["media"] = media
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    answer = provider.create_async_generator(model_id, messages, **kwargs)  # type: ignore[attr-defined]
-    partial = False
-    try:
-        async for chunk in answer:
-            if isinstance(chunk, str):
-                if not chunk:
-                    continue
-                partial = True
-            yield chunk
-    except ProviderError as exc:
-        if exc.provider is None:
-            exc.provider = name
-        if exc.model is None:
-            exc.model = model_id
-        exc.partial = exc.partial or partial
-        raise
-    except ProviderHubError:
-        raise
-    except Exception as exc:
-        detail = str(exc) or type(exc).__name__
-        raise ProviderError(
-            f"provider {name} failed: {type(exc).__name__}: {detail}", provider=name, model=model_id, partial=partial
-        ) from exc
-    finally:
-        aclose = getattr(answer, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    return answer(resolve, model, messages, media=media, timeout=timeout, options=options)
 
 
 def complete(

@@ -22,13 +22,11 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
-    MediaError,
-    MessagesError,
     ModelNotFoundError,
     PluginLoadWarning,
     ProviderHubError,
@@ -478,20 +476,13 @@ class _Stream:
                 pass
 
 
-async def _answer(
-    provider: type[providerhub.BaseProvider], model: str, messages: providerhub.Messages, stream: _Stream, **kwargs: Any
-) -> None:
-    """Stream one answer; the generator is closed however this ends (error, Ctrl-C, cancellation)."""
-    create: Callable[..., providerhub.AsyncResult] | None = getattr(provider, "create_async_generator", None)
-    if create is None:
-        raise providerhub.ProviderNotWorkingError(
-            f"provider {provider.__name__} cannot stream (no create_async_generator)"
-        )
+async def _answer(answer: providerhub.AsyncResult, stream: _Stream) -> None:
+    """Print one answer's text (events are not shown); the answer is closed however this ends."""
     stream.start()
-    answer = create(model, messages, **kwargs)
     try:
         async for chunk in answer:
-            stream.write(chunk if isinstance(chunk, str) else str(chunk))
+            if isinstance(chunk, str):
+                stream.write(chunk)
     finally:
         stream.stop()
         aclose = getattr(answer, "aclose", None)
@@ -508,17 +499,15 @@ def _cmd_chat(ctx: _Context) -> int:
     model: str | None = args.model
     if args.provider is not None:
         model = f"{_provider_named(args.provider).name}/{model or ''}"
-    found = providerhub.resolve(model, media=media)
+    providerhub.resolve(model, media=media)  # an unknown model fails before the prompt is read
     prompt = _read_prompt(ctx)
     messages: providerhub.Messages = [{"role": "user", "content": prompt}]
     if args.system:
         messages.insert(0, {"role": "system", "content": args.system})
-    kwargs: dict[str, Any] = {"proxy": args.proxy, "media": media}
-    if args.timeout is not None:
-        kwargs["timeout"] = args.timeout
     stream = _Stream(ctx.out, ctx.err)
     try:
-        asyncio.run(_until_terminated(_answer(found.provider, found.model, messages, stream, **kwargs)))
+        answer = providerhub.stream(model, messages, media=media, timeout=args.timeout, proxy=args.proxy)
+        asyncio.run(_until_terminated(_answer(answer, stream)))
     finally:
         stream.end_line()
     return EXIT_OK
@@ -565,7 +554,7 @@ def _isatty(stream: TextIO) -> bool:
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
-    if isinstance(exc, (UsageError, RequestError, MediaError, MessagesError)):
+    if isinstance(exc, (UsageError, RequestError)):
         return EXIT_USAGE
     if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
         return EXIT_NOT_FOUND

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from providerhub import (
-    MediaError,
     ProviderConnectionError,
+    ProviderError,
     ProviderHubError,
     ProviderTimeoutError,
     ResponseError,
@@ -68,7 +68,8 @@ async def _one_image(media: MediaListType | MediaType | None) -> Image | None:
     if not items:
         return None
     if len(items) > 1:
-        raise MediaError(f"{_NAME} takes one image per request; got {len(items)}")
+        # The request is valid, this service just cannot take it: another provider may.
+        raise ProviderError(f"{_NAME} takes one image per request; got {len(items)}", provider=_NAME, retryable=False)
     source, filename = items[0]
     return await to_image_async(source, filename)
 
