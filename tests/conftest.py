@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub
+from providerhub import hub, router, router_settings
 from support.plugins import PluginSite
 
 
@@ -23,11 +23,13 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "PROVIDERHUB_STRICT_PLUGINS",
         "PROVIDERHUB_NO_CACHE",
         "DYNASPARK_API_ENDPOINT",
+        *router_settings.ENVIRONMENT.values(),
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(hub, "_registry", None)
     monkeypatch.setattr(hub, "_plugins", None)
     monkeypatch.setattr(hub, "_code", {})
+    monkeypatch.setattr(router, "_default", None)  # no cooldowns carried from one test to the next
     yield
 
 

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
+    AllProvidersFailedError,
     ModelNotFoundError,
     PluginLoadWarning,
     ProviderHubError,
@@ -565,7 +566,7 @@ def exit_code(exc: BaseException) -> int:
 
 def _describe(exc: BaseException) -> str:
     """One line for an error: whitespace collapsed, URLs without secrets, control characters shown."""
-    text = " ".join(str(exc).split())
+    text = " ".join((exc.summary if isinstance(exc, AllProvidersFailedError) else str(exc)).split())
     if isinstance(exc, TimeoutError) and not text:
         text = "the provider did not answer in time"
     if exit_code(exc) == EXIT_UNEXPECTED or not text:

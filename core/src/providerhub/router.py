@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
 from .errors import (
@@ -26,8 +27,9 @@ from .errors import (
     RequestError,
     ResponseError,
 )
+from .http import timeout_seconds
 from .resolution import Candidate, Resolution
-from .router_settings import RouterSettings
+from .router_settings import RouterSettings, environment_settings, load_settings
 from .state import Key, Rule, StateBackend, open_state
 from .types import Chunk
 
@@ -164,15 +166,16 @@ class Router:
         *,
         fallback: bool | None = None,
         timeout: float | None = None,
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncGenerator[Chunk, None]:
         """Answer with the first candidate of ``found`` that gives text; see the module's rule.
 
-        ``timeout`` (else ``settings.timeout``) bounds the whole call. When every candidate fails, a
-        lone attempt's error is raised as it is, several as ``AllProvidersFailedError``.
+        ``timeout`` (else ``settings.timeout``) bounds the whole call. When every candidate fails,
+        the error is ``AllProvidersFailedError``; when only one candidate was tried (retries
+        included), its last error, as it is.
         """
         settings = self.settings
         loop = asyncio.get_running_loop()
-        budget = settings.timeout if timeout is None else timeout
+        budget = settings.timeout if timeout is None else timeout_seconds(timeout)
         deadline = None if budget is None else loop.time() + budget
         routed = settings.fallback if fallback is None else fallback
         pool: Sequence[Candidate] = found.candidates
@@ -294,6 +297,22 @@ class Router:
             raise ProviderTimeoutError(
                 f"the call's timeout of {budget:g} s ran out before any provider was asked", model=found.model
             )
-        if len(attempts) == 1:
-            raise attempts[0].error
+        if len({(a.provider, a.model) for a in attempts}) == 1:
+            raise attempts[-1].error  # one candidate: its own error says it best, type and all
         raise AllProvidersFailedError(found.requested, attempts, model=found.model) from attempts[-1].error
+
+
+_default_lock = threading.Lock()
+_default: Router | None = None
+
+
+def default_router() -> Router:
+    """The router of the module-level calls, with settings from the ``PROVIDERHUB_*`` variables."""
+    global _default
+    router = _default
+    if router is None:
+        with _default_lock:
+            if _default is None:
+                _default = Router(load_settings(environment_settings()))
+            router = _default
+    return router
