@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub, router, router_settings
+from providerhub import hub, router_settings
 from support.plugins import PluginSite
 
 
 @pytest.fixture(autouse=True)
 def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no registry built, no code registrations and its own index folder."""
+    """Each test starts with no default hub built (so no registry, no code registrations, no router
+    state) and its own index folder."""
     monkeypatch.setenv("PROVIDERHUB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     for name in (
         "PROVIDERHUB_PLUGINS",
@@ -26,10 +27,9 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         *router_settings.ENVIRONMENT.values(),
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(hub, "_registry", None)
-    monkeypatch.setattr(hub, "_plugins", None)
-    monkeypatch.setattr(hub, "_code", {})
-    monkeypatch.setattr(router, "_default", None)  # no cooldowns carried from one test to the next
+    # a developer's own configuration file never leaks in: the default points at a missing file
+    monkeypatch.setenv("PROVIDERHUB_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+    monkeypatch.setattr(hub, "_default", None)
     yield
 
 

@@ -87,6 +87,9 @@ def test_providers_json(catalog: CLI) -> None:
         "models": ["gpt-4o", "gpt-4o-mini"],
         "vision_models": ["gpt-4o"],
         "aliases": {"4o": "gpt-4o"},
+        "any_model": False,
+        "api_key_env": None,
+        "options": {},
     }
     assert providers["Gamma"]["working"] is False
 

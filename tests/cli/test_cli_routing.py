@@ -47,3 +47,10 @@ def test_chat_with_fallback_off_tries_only_the_first(cli: CLI, plugin_site: Plug
     result = routed.run("chat", "-m", "fault-1", "hi", PROVIDERHUB_FALLBACK="off", PROVIDERHUB_RETRIES="0")
     assert result.returncode == 4
     assert one_error_line(result) == "providerhub: error: HTTP 500"
+
+
+def test_a_bad_router_variable_is_one_clear_error(cli: CLI, plugin_site: PluginSite) -> None:
+    routed = routed_cli(cli, plugin_site, A=[("answer", "A")])
+    result = routed.run("chat", "-m", "fault-1", "hi", PROVIDERHUB_RETRIES="lots")
+    assert result.returncode == 2
+    assert one_error_line(result) == "providerhub: error: PROVIDERHUB_RETRIES must be a whole number >= 0, not 'lots'"

@@ -21,8 +21,7 @@ from support.plugins import PluginSite, provider_source
 
 def fresh_start() -> None:
     """What a new process sees: no registry in memory (the index on disk stays)."""
-    hub._registry = None
-    hub._plugins = None
+    hub._default = None
 
 
 def run(code: str, site: PluginSite, **env: str) -> dict[str, object]:
@@ -178,11 +177,23 @@ for _ in range(15):
 
 
 @pytest.mark.parametrize(
-    "name", ["m-1", "shared", "SHARED", "alias-a", "b", "B/shared", "a/", "nothing", "", "vision-only"]
+    "name",
+    [
+        *("m-1", "shared", "SHARED", "alias-a", "b", "B/shared", "a/", "nothing", "", "vision-only"),
+        *("derived", "Derived/m-1", "derived/anything", "d-1", "C/shared", "open/x"),
+    ],
 )
 def test_same_answers_with_index_on_and_off(
-    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, name: str
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
 ) -> None:
+    config = tmp_path / "providerhub.toml"
+    config.write_text(
+        '[providers.Derived]\nfrom = "A"\nmodels = ["m-1", "d-1"]\npriority = 5\nany_model = true\n'
+        "[providers.C]\nworking = true\n"
+        '[providers.Open]\nfrom = "C"\nany_model = true\n'
+        '[providers.Bad]\nfrom = "Nowhere"\n'
+    )
+    monkeypatch.setenv("PROVIDERHUB_CONFIG", str(config))
     plugin_site.add("a", provider_source("A", ["m-1", "shared"], aliases={"alias-a": "shared"}, vision=["shared"]))
     plugin_site.add("b", provider_source("B", ["shared", "vision-only"], priority=2, vision=["vision-only"]))
     plugin_site.add("c", provider_source("C", ["shared"], working=False, priority=9))
@@ -197,6 +208,7 @@ def test_same_answers_with_index_on_and_off(
             except providerhub.ProviderHubError as exc:
                 out.append(str(exc))
         out.append([tuple(p) for p in providerhub.list_plugins()])
+        out.append(providerhub.list_providers())
         out.append(providerhub.list_models())
         return out
 
@@ -216,8 +228,9 @@ def test_same_answers_with_index_on_and_off(
 def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
-    eps = providerhub.discovery.entry_points()
-    where = index.locate()
+    default = hub.default_hub()
+    eps = providerhub.discovery.entry_points(default.plugins, default.disable_plugins)
+    where = index.locate(None, default._index_settings())
     assert where is not None
     assert index.read(where, index.key(eps, where)) is not None
     assert index.read(where, ("other",)) is None
@@ -378,9 +391,9 @@ def test_any_well_framed_document_parses_to_records_or_a_miss(document: object) 
     parsed = index.parse(_framed(json.dumps(document).encode()))
     if parsed is None:
         return
-    plugins, providers = parsed
-    assert all(type(p) is providerhub.PluginInfo for p in plugins)
-    assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
+    assert all(type(p) is providerhub.PluginInfo for p in parsed.plugins)
+    for providers in (parsed.providers, parsed.configured):
+        assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
 
 
 def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
@@ -389,4 +402,8 @@ def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
     with pytest.warns(PluginLoadWarning):
         providerhub.reload()
     parsed = index.parse(Path(index.path()).read_bytes())
-    assert parsed == (tuple(providerhub.list_plugins()), tuple(providerhub.list_providers()))
+    assert parsed is not None
+    assert (parsed.plugins, parsed.configured) == (
+        tuple(providerhub.list_plugins()),
+        tuple(providerhub.list_providers()),
+    )

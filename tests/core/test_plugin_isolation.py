@@ -171,7 +171,7 @@ def test_enum_members_are_stored_as_plain_values(plugin_site: PluginSite) -> Non
     (record,) = providerhub.list_providers()
     assert [type(m) for m in (*record.models, record.default_model, *record.aliases[0])] == [str] * 5
     assert record.models == ("enum-1", "enum-2") and type(record.priority) is int and record.priority == 7
-    hub._registry = hub._plugins = None  # a new start reads what was written
+    hub._default = None  # a new start reads what was written
     assert providerhub.get_provider("enum-1").__name__ == "Enums"
     assert hub.registry().from_index
 
@@ -188,7 +188,7 @@ def test_malformed_entry_points_skip_only_their_distribution(plugin_site: Plugin
     for message, dist in zip(messages, ["bad_encoding", "half_written", "no_equals"], strict=True):
         assert f"ph_{dist}-1.0.dist-info is skipped: its metadata cannot be read" in message
     assert [p.name for p in providerhub.list_plugins()] == ["good"]
-    hub._registry = hub._plugins = None  # a new start: the index serves the rest
+    hub._default = None  # a new start: the index serves the rest
     with pytest.warns(PluginLoadWarning, match="is skipped"):
         assert providerhub.get_provider("good-1").__name__ == "Good"
     assert hub.registry().from_index
@@ -205,7 +205,7 @@ def test_two_distributions_declaring_one_name(plugin_site: PluginSite) -> None:
         message == "plugin 'twice' is declared by distributions 'ph-a' and 'ph-b'; only the one from 'ph-a' is loaded"
     )
     assert_good_still_served()
-    hub._registry = hub._plugins = None
+    hub._default = None
     with pytest.warns(PluginLoadWarning, match="'twice' is declared by distributions 'ph-a' and 'ph-b'"):
         assert providerhub.get_provider("twice-1").__name__ == "Twice"
     assert hub.registry().from_index

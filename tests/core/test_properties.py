@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from providerhub import ModelNotFoundError, ProviderHubError
 from providerhub.registry import ProviderInfo, Registry
-from providerhub.resolution import candidates, match
+from providerhub.resolution import candidates, match, model_in
 
 names = st.sampled_from(["gem", "Gem", "gpt", "GPT-4", "gpt-4", "llama/3", "mix", "a/b", "Alpha", "beta", "x"])
 provider_names = st.sampled_from(["Alpha", "Beta", "Gamma", "Delta", "alpha2", "Zed"])
@@ -42,28 +40,16 @@ def records(draw: st.DrawFn) -> list[ProviderInfo]:
                 url=None,
                 needs_auth=False,
                 supports_stream=True,
+                any_model=draw(st.booleans()),
             )
         )
     return out
 
 
-def build(recs: list[ProviderInfo]) -> Registry:
+def build(recs: list[ProviderInfo], prefer: Sequence[str] = ()) -> Registry:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Registry(recs, (), lambda r: type(r.name, (), {}))
-
-
-@contextmanager
-def prefer(value: str | None) -> Iterator[None]:
-    old = os.environ.pop("PROVIDERHUB_PREFER", None)
-    if value is not None:
-        os.environ["PROVIDERHUB_PREFER"] = value
-    try:
-        yield
-    finally:
-        os.environ.pop("PROVIDERHUB_PREFER", None)
-        if old is not None:
-            os.environ["PROVIDERHUB_PREFER"] = old
+        return Registry(recs, (), lambda r: type(r.name, (), {}), prefer=prefer)
 
 
 def outcome(reg: Registry, name: str, media: bool = False) -> object:
@@ -104,9 +90,8 @@ def test_resolution_ignores_registration_order(recs: list[ProviderInfo], rnd, na
 def test_candidates_follow_prefer_then_priority_then_name(
     recs: list[ProviderInfo], name: str, media: bool, preferred: list[str]
 ) -> None:
-    reg = build(recs)
-    with prefer(",".join(preferred)):
-        result = outcome(reg, name, media)
+    reg = build(recs, preferred)
+    result = outcome(reg, name, media)
     if isinstance(result, str):
         return
     _, pairs = result
@@ -142,8 +127,7 @@ def test_a_case_insensitive_match_is_unique_and_equal_ignoring_case(recs: list[P
 @given(records())
 def test_default_model_is_served_by_the_first_working_provider(recs: list[ProviderInfo]) -> None:
     reg = build(recs)
-    with prefer(None):
-        result = outcome(reg, "")
+    result = outcome(reg, "")
     working = [r for r in recs if r.working]
     if not working:
         assert result == "ProviderNotWorkingError"
@@ -153,3 +137,31 @@ def test_default_model_is_served_by_the_first_working_provider(recs: list[Provid
     how, pairs = result  # type: ignore[misc]
     assert how == "default"
     assert pairs[0] == (first.name, first.default_model)
+
+
+@given(records(), st.data())
+def test_each_candidate_accepts_the_name_that_reached_it(recs: list[ProviderInfo], data: st.DataObject) -> None:
+    """What ``get_model`` does for a provider class: the per-provider rule gives the model resolution chose."""
+    reg = build(recs)
+    known = [*reg.names(), *(f"{r.name}/{n}" for r in recs for n in ("", *r.models, "elsewhere"))]
+    base = data.draw(st.sampled_from(known))
+    name = data.draw(st.sampled_from([base, base.upper(), base.lower()]))
+    for media in (False, True):
+        result = outcome(reg, name, media)
+        if isinstance(result, str):
+            continue
+        how, pairs = result
+        for provider, model in pairs:
+            record = reg.by_name[provider.lower()]
+            own = model_in(
+                name,
+                provider=record.name,
+                models=record.models,
+                aliases=dict(record.aliases),
+                default=record.default_model,
+                any_model=record.any_model,
+            )
+            if how == "provider" and media:
+                assert own == record.default_model  # the vision default is resolution's choice, not the name's
+            else:
+                assert own == model, (how, name)

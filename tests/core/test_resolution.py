@@ -53,6 +53,7 @@ def test_priority_orders_providers_of_one_model(two: PluginSite) -> None:
 
 def test_prefer_env_beats_priority(two: PluginSite, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROVIDERHUB_PREFER", "alpha")
+    providerhub.reload()  # settings are read when the hub is built
     assert [c.provider for c in providerhub.resolve("shared-1").candidates] == ["Alpha", "Beta"]
 
 
@@ -114,6 +115,7 @@ def test_default_model_from_env_then_first_provider(two: PluginSite, monkeypatch
     assert name(None) == ("Beta", "beta-1", "default")
     assert name("") == ("Beta", "beta-1", "default")
     monkeypatch.setenv("PROVIDERHUB_DEFAULT_MODEL", "a1")
+    providerhub.reload()
     assert name(None) == ("Alpha", "alpha-1", "default")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from providerhub.errors import ConfigError, ConfigWarning
 from providerhub.router_settings import ENVIRONMENT, RouterSettings, environment_settings, load_settings
 
 
@@ -82,22 +83,26 @@ def test_a_timeout_can_be_turned_off(off: str) -> None:
         ("PROVIDERHUB_STATE_URL", "localhost:6379", r"^PROVIDERHUB_STATE_URL must be a redis://"),
     ],
 )
-def test_a_bad_variable_is_named(variable: str, value: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_a_bad_variable_is_a_config_error_naming_it(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
         environment_settings({variable: value})
 
 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"retries": 1.5}, r"^\[router\] retries in /etc/ph\.toml must be a whole number >= 0, not 1\.5$"),
-        ({"cooldown": True}, r"^\[router\] cooldown in /etc/ph\.toml must be a number of seconds > 0"),
-        ({"retry": 2}, r"^unknown setting 'retry' in the \[router\] table of /etc/ph\.toml; the settings are: fall"),
+        (
+            {"retries": 1.5},
+            r"^/etc/ph\.toml: \[router\]: retries must be a whole number >= 0, not 1\.5; it is ignored$",
+        ),
+        ({"cooldown": True}, r"^/etc/ph\.toml: \[router\]: cooldown must be a number of seconds > 0, not True; it is"),
+        ({"retry": 2}, r"^/etc/ph\.toml: \[router\]: unknown setting 'retry' is ignored; the settings are: fallback, "),
     ],
 )
-def test_a_bad_table_entry_is_named_with_its_file(table: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        load_settings(table=table, source="/etc/ph.toml")
+def test_a_bad_table_entry_is_left_out_with_a_warning_naming_its_file(table: dict[str, Any], message: str) -> None:
+    with pytest.warns(ConfigWarning, match=message):
+        settings = load_settings(table={**table, "window": 9}, where="/etc/ph.toml: [router]")
+    assert settings == RouterSettings(window=9.0)  # the rest of the table applies
 
 
 def test_a_bad_argument_is_named() -> None:

@@ -29,10 +29,10 @@ class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
     models = {models!r}
     vision_models = {vision!r}
     model_aliases = {aliases!r}
-{body}
+{extra}{body}
     @classmethod
     async def create_async_generator(cls, model, messages, proxy=None, media=None, **kwargs):
-        yield f"{{cls.__name__}}:{{model}}"
+        yield f"{{cls.name}}:{{cls.get_model(model)}}"
 
 
 @hookimpl
@@ -51,10 +51,13 @@ def provider_source(
     priority: int = 0,
     working: bool = True,
     body: str = "",
+    **declarations: object,
 ) -> str:
-    """A plugin module registering one provider class with these declarations; ``body`` holds more
+    """A plugin module registering one provider class with these declarations (and any other class
+    attributes given as keywords, e.g. ``name="Other"``, ``any_model=True``); ``body`` holds more
     class-body lines (Python source) that override them, e.g. ``"models = 'abc'"``."""
     return PROVIDER_TEMPLATE.format(
+        extra="".join(f"    {key} = {value!r}\n" for key, value in declarations.items()),
         body=textwrap.indent(textwrap.dedent(body), "    "),
         cls=cls,
         models=list(models),

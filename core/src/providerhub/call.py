@@ -208,7 +208,7 @@ async def answer(
     media: MediaListType | None = None,
     timeout: float | None = None,
     options: Mapping[str, Any] | None = None,
-    router: Router | None = None,
+    router: Router,
     fallback: bool | None = None,
 ) -> AsyncGenerator[Chunk, None]:
     """``stream`` with the given ``resolve`` and ``router``: prepare the request, resolve, route it.
@@ -223,10 +223,6 @@ async def answer(
         return prepared, images, resolve(model, media=images)
 
     messages, media, found = await off_loop(ready)
-    if router is None:
-        from .router import default_router
-
-        router = default_router()
     first = found.candidates[0]
 
     async def other(candidate: Candidate, remaining: float | None) -> AsyncGenerator[Chunk, None]:
@@ -269,9 +265,9 @@ def stream(
     ``ProviderError``s (the provider failed), as ``call_provider`` says; when several attempts
     failed, an ``AllProvidersFailedError`` with each of them.
     """
-    from .hub import resolve
+    from .hub import default_hub
 
-    return answer(resolve, model, messages, media=media, timeout=timeout, options=options, fallback=fallback)
+    return default_hub().stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
 
 def complete(

@@ -5,8 +5,9 @@ providerhub`` stays free of it. It uses the standard library alone.
 
 ``--json`` output is stable: the keys of each command's objects are listed in ``JSON_KEYS``
 (also shown by ``providerhub --help``). Exit codes: 0 success, 1 unexpected error, 2 usage or
-bad input, 3 model or provider not found, 4 provider or network failure, 74 stdout closed or
-full, 130 interrupted (Ctrl-C), 141 the reader of stdout went away (``| head``), 143 terminated.
+bad input (a configuration file that is not valid TOML too), 3 model or provider not found,
+4 provider or network failure, 74 stdout closed or full, 130 interrupted (Ctrl-C), 141 the reader
+of stdout went away (``| head``), 143 terminated.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, NamedTuple, NoReturn, TextIO
 import providerhub
 from providerhub.errors import (
     AllProvidersFailedError,
+    ConfigError,
     ModelNotFoundError,
     PluginLoadWarning,
     ProviderHubError,
@@ -48,8 +50,9 @@ JSON_KEYS = """\
   plugins    a list of {name, distribution, version, value, providers, error};
              providers is a list of provider names, error a string or null
   providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
-             priority, default_model, default_vision_model, models, vision_models, aliases};
-             models and vision_models are lists of ids, aliases maps alias to model id
+             priority, default_model, default_vision_model, models, vision_models, aliases,
+             any_model, api_key_env, options}; models and vision_models are lists of ids,
+             aliases maps alias to model id, options maps option name to type name
   models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
@@ -61,8 +64,9 @@ EPILOG = f"""\
 exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
 4 provider or network failure, 74 stdout closed or full, 130 interrupted, 141 stdout's reader
 went away (| head), 143 terminated (SIGTERM).
-environment: PROVIDERHUB_PLUGINS, PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER,
-PROVIDERHUB_DEFAULT_MODEL, PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
+environment: PROVIDERHUB_CONFIG (the configuration file), PROVIDERHUB_PLUGINS,
+PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER, PROVIDERHUB_DEFAULT_MODEL,
+PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
 PROVIDERHUB_MAX_IMAGE_BYTES (limits, see the README)."""
 
 
@@ -324,6 +328,9 @@ def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
         "models": list(p.models),
         "vision_models": list(p.vision_models),
         "aliases": dict(p.aliases),
+        "any_model": p.any_model,
+        "api_key_env": p.api_key_env,
+        "options": dict(p.options),
     }
 
 
@@ -376,7 +383,7 @@ def _cmd_resolve(ctx: _Context) -> int:
     if ctx.args.json:
         summary = {
             "requested": found.requested,
-            "provider": found.provider.__name__,
+            "provider": found.provider.name,
             "model": found.model,
             "plugin": found.plugin,
             "match": found.match,
@@ -386,7 +393,7 @@ def _cmd_resolve(ctx: _Context) -> int:
         return EXIT_OK
     lines = [
         ("requested", found.requested),
-        ("provider", found.provider.__name__),
+        ("provider", found.provider.name),
         ("model", found.model),
         ("plugin", found.plugin or "(registered in code)"),
         ("match", found.match),
@@ -555,7 +562,7 @@ def _isatty(stream: TextIO) -> bool:
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error: 2 bad input, 3 not found, 4 provider or network, 1 anything else."""
-    if isinstance(exc, (UsageError, RequestError)):
+    if isinstance(exc, (UsageError, RequestError, ConfigError)):
         return EXIT_USAGE
     if isinstance(exc, (ModelNotFoundError, ProviderNotFoundError)):
         return EXIT_NOT_FOUND

@@ -48,22 +48,9 @@ def normalize(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-def env_list(name: str) -> list[str] | None:
-    """A comma-separated environment variable as a list; ``None`` when it is unset."""
-    value = os.environ.get(name)
-    if value is None:
-        return None
-    return [normalize(item.strip()) for item in value.split(",") if item.strip()]
-
-
-def strict() -> bool:
-    """Whether plugin failures raise (``PROVIDERHUB_STRICT_PLUGINS=1``) instead of warning."""
-    return os.environ.get("PROVIDERHUB_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def report(plugin: str, message: str) -> None:
-    """Make a plugin failure known: a ``PluginLoadWarning``, or a ``PluginLoadError`` in strict mode."""
-    if strict():
+def report(plugin: str, message: str, strict: bool = False) -> None:
+    """Make a plugin failure known: a ``PluginLoadWarning``, or a ``PluginLoadError`` when ``strict``."""
+    if strict:
         raise PluginLoadError(message, plugin=plugin)
     warnings.warn(message, PluginLoadWarning, stacklevel=3)
 
@@ -91,7 +78,7 @@ def failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _scan() -> list[EntryPoint]:
+def _scan(strict: bool = False) -> list[EntryPoint]:
     """Every ``providerhub`` entry point on ``sys.path``, one distribution at a time: a distribution
     whose metadata cannot be read is skipped with one warning, and the first of two declaring the same
     entry-point name is kept (both are named on one line)."""
@@ -109,7 +96,7 @@ def _scan() -> list[EntryPoint]:
                 seen.add(key)
                 eps = list(dist.entry_points.select(group=GROUP))
             except Exception as exc:
-                report(where, f"distribution {where} is skipped: its metadata cannot be read ({failure(exc)})")
+                report(where, f"distribution {where} is skipped: its metadata cannot be read ({failure(exc)})", strict)
                 continue
             for ep in eps:
                 first = found.setdefault(ep.name, ep)
@@ -118,27 +105,42 @@ def _scan() -> list[EntryPoint]:
                         ep.name,
                         f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {key!r}; "
                         f"only the one from {dist_key(first)!r} is loaded",
+                        strict,
                     )
     except PluginLoadError:  # strict mode
         raise
     except Exception as exc:  # a broken path entry or finder: keep what was found before it
-        report("", f"looking for installed plugins stopped early: {failure(exc)}")
+        report("", f"looking for installed plugins stopped early: {failure(exc)}", strict)
     return list(found.values())
 
 
-def entry_points() -> list[EntryPoint]:
-    """The ``providerhub`` entry points that ``PROVIDERHUB_PLUGINS`` and ``PROVIDERHUB_DISABLE_PLUGINS`` allow."""
-    found = _scan()
-    only, disabled = env_list("PROVIDERHUB_PLUGINS"), env_list("PROVIDERHUB_DISABLE_PLUGINS")
+def entry_points(
+    plugins: Sequence[str] | None = None, disable_plugins: Sequence[str] = (), *, strict: bool = False
+) -> list[EntryPoint]:
+    """The ``providerhub`` entry points allowed by ``plugins`` (``None``: all) and ``disable_plugins``.
+
+    Both hold entry-point or distribution names, compared normalized.
+    """
+    found = _scan(strict)
+    only, disabled = _normalized(plugins), _normalized(disable_plugins)
     if only is not None:
         known = {normalize(ep.name) for ep in found} | {dist_key(ep) for ep in found}
         for name in only:
             if name not in known:
-                report(name, f"plugin {name!r} named in PROVIDERHUB_PLUGINS is not installed")
+                report(
+                    name,
+                    f"plugin {name!r} named in the plugins to load (PROVIDERHUB_PLUGINS or the configuration's "
+                    "plugins) is not installed",
+                    strict,
+                )
         found = [ep for ep in found if normalize(ep.name) in only or dist_key(ep) in only]
     if disabled:
         found = [ep for ep in found if normalize(ep.name) not in disabled and dist_key(ep) not in disabled]
     return sorted(found, key=lambda ep: (ep.name, dist_key(ep)))
+
+
+def _normalized(names: Sequence[str] | None) -> list[str] | None:
+    return None if names is None else [normalize(name.strip()) for name in names if name.strip()]
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -274,6 +276,8 @@ def load_plugin(
     pm: pluggy.PluginManager,
     taken: dict[str, str],
     known: PluginInfo | None = None,
+    *,
+    strict: bool = False,
 ) -> tuple[PluginInfo, list[tuple[ProviderInfo, type[BaseProvider]]]]:
     """Import one plugin and validate its providers; its faults are reported, never raised past it
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
@@ -312,7 +316,7 @@ def load_plugin(
         loaded.append((record, cls))
     error = name_list(problems, sep="; ") or None
     if error:
-        report(ep.name, error)
+        report(ep.name, error, strict)
     info = PluginInfo(ep.name, distribution, version, tuple(r.name for r, _ in loaded), error, ep.value)
     return info, loaded
 
@@ -325,14 +329,16 @@ def _class_name(cls: object) -> str:
     return name if isinstance(name, str) else type(cls).__name__
 
 
-def discover(eps: Sequence[EntryPoint] | None = None, taken: dict[str, str] | None = None) -> PluginSet:
-    """Load every allowed plugin; one plugin's failure leaves the others untouched."""
-    eps = entry_points() if eps is None else eps
+def discover(
+    eps: Sequence[EntryPoint] | None = None, taken: dict[str, str] | None = None, *, strict: bool = False
+) -> PluginSet:
+    """Load every allowed plugin; one plugin's failure leaves the others untouched (unless ``strict``)."""
+    eps = entry_points(strict=strict) if eps is None else eps
     pm = plugin_manager()
     taken = {} if taken is None else taken
     plugins, providers, classes = [], [], {}
     for ep in eps:
-        info, loaded = load_plugin(ep, pm, taken)
+        info, loaded = load_plugin(ep, pm, taken, strict=strict)
         plugins.append(info)
         for record, cls in loaded:
             providers.append(record)

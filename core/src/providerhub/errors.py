@@ -60,6 +60,18 @@ class PluginLoadWarning(UserWarning):
     """A plugin or one of its providers was left out; the rest still load."""
 
 
+class ConfigError(ProviderHubError, ValueError):
+    """The configuration file cannot be used at all (it is not valid TOML, or not readable)."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+class ConfigWarning(PluginLoadWarning):
+    """Part of the configuration file was left out (a bad provider table, an unknown key); the rest applies."""
+
+
 # -- the caller's own request -------------------------------------------------------------------
 
 

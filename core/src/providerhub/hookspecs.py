@@ -17,5 +17,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def register_providers() -> Iterable[type[BaseProvider]]:
-    """Return the provider classes this plugin adds. Called once per discovery; do no I/O here."""
+    """Return the provider classes this plugin adds. Called once per discovery; do no I/O here.
+
+    The result must depend only on the installed code, never on environment variables or files:
+    the model index records it and reuses it until the plugin is reinstalled. User settings reach
+    a provider through the configuration file (``[providers.NAME]`` tables) and ``configure()``.
+    """
     raise NotImplementedError  # pragma: no cover - a spec, never called

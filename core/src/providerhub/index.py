@@ -1,8 +1,9 @@
 """The persistent model index: discovery's result cached on disk, so a start imports only what it uses.
 
 The index is keyed by everything that can change what discovery finds: the interpreter, the
-plugin filters, each plugin's entry point, dist-info folder and that folder's modification time,
-and the modification time of every folder holding a plugin (an install or removal there changes
+hub's settings that shape the registry (plugin filters, the configuration file's provider
+tables), each plugin's entry point, dist-info folder and that folder's modification time, and
+the modification time of every folder holding a plugin (an install or removal there changes
 it). A key mismatch, or a file that is not whole and well-formed, is a miss. A plugin that no
 longer registers what the index recorded makes the index stale (``StaleIndexError``); callers
 then fall back to full discovery and rewrite it.
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from .providers import BaseProvider
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"providerhub index\n"
 _HEADER = struct.Struct(">QI")
 """After the magic: the payload's length and its CRC-32, both checked before it is decoded."""
@@ -48,16 +49,26 @@ class StaleIndexError(Exception):
 
 
 class Place(NamedTuple):
-    """The index file and the settings it depends on, taken before any plugin runs: a plugin that
-    edits ``sys.path`` or a ``PROVIDERHUB_*`` variable at import cannot move the index it is written to."""
+    """The index file and the hub settings it depends on, taken before any plugin runs: a plugin that
+    edits ``sys.path`` at import cannot move the index it is written to."""
 
     file: str
-    env: tuple[str | None, ...]
+    settings: tuple[Any, ...]
+    """Plain data (JSON-representable): what of the hub's settings shapes its registry."""
 
 
-def enabled() -> bool:
-    """Whether the index is used (``PROVIDERHUB_NO_CACHE=1`` turns it off)."""
-    return os.environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in ("1", "true", "yes", "on")
+class Stored(NamedTuple):
+    """What the index holds: discovery's result, and the registry's providers once configuration applied."""
+
+    plugins: tuple[PluginInfo, ...]
+    providers: tuple[ProviderInfo, ...]
+    """As the plugins registered them."""
+    configured: tuple[ProviderInfo, ...]
+    """As the registry holds them: adjusted and derived by the configuration file."""
+    notes: tuple[str, ...] = ()
+    """Warnings applying the configuration gave, shown again at each start that reads the index."""
+    applied: tuple[str, ...] = ()
+    """Names (lower case) of the provider tables that applied."""
 
 
 def cache_dir() -> str:
@@ -83,23 +94,29 @@ def cache_dir() -> str:
     return os.path.join(base, "providerhub")
 
 
-def path() -> str:
-    """The index file for this interpreter and ``sys.path``."""
+def path(folder: str | None = None) -> str:
+    """The index file for this interpreter and ``sys.path``, in ``folder`` (default: ``cache_dir()``).
+
+    A relative ``folder`` raises ``ValueError``, as a relative ``PROVIDERHUB_CACHE_DIR`` does.
+    """
+    if folder is None:
+        folder = cache_dir()
+    elif not os.path.isabs(os.path.expanduser(folder)):
+        raise ValueError(f"cache_dir {folder!r} is not an absolute path; the model index is not used")
     identity = "\0".join([sys.executable, sys.prefix, *sys.path]).encode("utf-8", "surrogatepass")
-    return os.path.join(cache_dir(), f"index-{zlib.crc32(identity):08x}{_SUFFIX}")
+    return os.path.join(os.path.expanduser(folder), f"index-{zlib.crc32(identity):08x}{_SUFFIX}")
 
 
-def locate() -> Place | None:
+def locate(folder: str | None = None, settings: tuple[Any, ...] = ()) -> Place | None:
     """Where the index is for this process now; ``None`` (after one warning) when it cannot be used."""
     try:
-        file = path()
+        file = path(folder)
     except ValueError as exc:
         if str(exc) not in _warned:
             _warned.add(str(exc))
             warnings.warn(str(exc), PluginLoadWarning, stacklevel=3)
         return None
-    env = tuple(os.environ.get(name) for name in ("PROVIDERHUB_PLUGINS", "PROVIDERHUB_DISABLE_PLUGINS"))
-    return Place(file, env)
+    return Place(file, settings)
 
 
 def _mtime(path: str | None) -> int | None:
@@ -122,12 +139,12 @@ def key(eps: Sequence[EntryPoint], where: Place) -> tuple[Any, ...]:
             folders.add(os.path.dirname(found))
     # an install or removal beside a plugin (its SDK, say) changes the folder's time
     places = tuple((folder, _mtime(folder)) for folder in sorted(folders))
-    return (FORMAT, sys.version, where.env, places, tuple(plugins))
+    return (FORMAT, sys.version, where.settings, places, tuple(plugins))
 
 
 # The record shapes, field by field: s str, s? str or None, i int, b bool, [s] list of str, [ss] pairs of str.
 _PLUGIN = ("s", "s?", "s?", "[s]", "s?", "s")
-_PROVIDER = ("s", "s", "[s]", "s", "s?", "[s]", "[ss]", "i", "b", "s?", "s?", "b", "b")
+_PROVIDER = ("s", "s", "[s]", "s", "s?", "[s]", "[ss]", "i", "b", "s?", "s?", "b", "b", "b", "s?", "[ss]")
 
 
 def _fits(value: object, kind: str) -> bool:
@@ -169,9 +186,7 @@ def _plain(value: object) -> object:
     return json.loads(json.dumps(value))
 
 
-def parse(
-    data: bytes, expected: tuple[Any, ...] | None = None
-) -> tuple[tuple[PluginInfo, ...], tuple[ProviderInfo, ...]] | None:
+def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
     """The records in an index file's bytes if they are whole, of the right shape and (when given)
     built under ``expected``; ``None`` otherwise. Length and checksum are checked before decoding."""
     start = len(MAGIC) + _HEADER.size
@@ -185,15 +200,24 @@ def parse(
         document = json.loads(payload)
     except (ValueError, RecursionError):
         return None
-    if type(document) is not list or len(document) != 3:
+    if type(document) is not list or len(document) != 6:
         return None
-    stored_key, plugins, providers = document
+    stored_key, plugins, providers, configured, notes, applied = document
     if expected is not None and stored_key != _plain(expected):
         return None
     plugin_records, provider_records = _records(plugins, _PLUGIN), _records(providers, _PROVIDER)
-    if plugin_records is None or provider_records is None:
+    configured_records = _records(configured, _PROVIDER)
+    if plugin_records is None or provider_records is None or configured_records is None:
         return None
-    return tuple(PluginInfo(*p) for p in plugin_records), tuple(ProviderInfo(*p) for p in provider_records)
+    if not (_fits(notes, "[s]") and _fits(applied, "[s]")):
+        return None
+    return Stored(
+        tuple(PluginInfo(*p) for p in plugin_records),
+        tuple(ProviderInfo(*p) for p in provider_records),
+        tuple(ProviderInfo(*p) for p in configured_records),
+        tuple(notes),
+        tuple(applied),
+    )
 
 
 def _read_capped(file: str) -> bytes | None:
@@ -211,8 +235,8 @@ def _read_capped(file: str) -> bytes | None:
     return data if len(data) <= MAX_BYTES else None
 
 
-def read(where: Place, expected: tuple[Any, ...]) -> tuple[tuple[PluginInfo, ...], tuple[ProviderInfo, ...]] | None:
-    """The plugins and providers recorded under ``expected``, or ``None`` on a miss or a damaged file."""
+def read(where: Place, expected: tuple[Any, ...]) -> Stored | None:
+    """What was recorded under ``expected``, or ``None`` on a miss or a damaged file."""
     try:
         data = _read_capped(where.file)
     except OSError:  # missing, unreadable, a symlink
@@ -220,14 +244,12 @@ def read(where: Place, expected: tuple[Any, ...]) -> tuple[tuple[PluginInfo, ...
     return None if data is None else parse(data, expected)
 
 
-def write(
-    where: Place, found: tuple[Any, ...], plugins: Sequence[PluginInfo], providers: Sequence[ProviderInfo]
-) -> None:
-    """Store discovery's result atomically: readers see the old file or the new one, never a mix."""
+def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
+    """Store a result atomically: readers see the old file or the new one, never a mix."""
     import tempfile
 
     try:
-        payload = json.dumps([found, plugins, providers], separators=(",", ":")).encode("ascii")
+        payload = json.dumps([found, *stored], separators=(",", ":")).encode("ascii")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
@@ -269,8 +291,16 @@ def prune(folder: str) -> None:
 class IndexedPlugins:
     """Plugins as the index recorded them; each is imported when one of its providers is first used."""
 
-    def __init__(self, eps: Sequence[EntryPoint], plugins: tuple[PluginInfo, ...], providers: tuple[ProviderInfo, ...]):
+    def __init__(
+        self,
+        eps: Sequence[EntryPoint],
+        plugins: tuple[PluginInfo, ...],
+        providers: tuple[ProviderInfo, ...],
+        *,
+        strict: bool = False,
+    ):
         self.eps = {ep.name: ep for ep in eps}
+        self.strict = strict
         self.plugins = plugins
         self.providers = providers
         self._classes: dict[str, type[BaseProvider]] = {}
@@ -282,7 +312,7 @@ class IndexedPlugins:
             raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
         mine = sorted(p for p in self.providers if p.plugin == plugin)
         taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
-        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded)
+        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded, strict=self.strict)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}

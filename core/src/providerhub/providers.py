@@ -91,7 +91,9 @@ class BaseProvider(ABC):
 
         Any declared class attribute may be set (``api_endpoint``, ``models``, ``api_key_env``, an
         ``api_base`` the provider declares, ...); an unknown setting is a ``ValueError`` naming it.
-        The result is validated as a registered provider is.
+        The result is validated as a registered provider is. Given new ``models``, inherited
+        declarations naming models (aliases, vision models, defaults) keep only those still served,
+        unless they are set too.
         """
         from .registry import describe_provider
 
@@ -105,6 +107,8 @@ class BaseProvider(ABC):
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"provider {cls.name}: a configured provider needs a non-empty name, not {name!r}")
         namespace = {"__module__": cls.__module__, "__qualname__": name, "__doc__": cls.__doc__, **settings}
+        if "models" in settings:
+            namespace = _narrowed(cls, namespace)
         namespace["name"] = name
         derived: P = type(cls)(name, (cls,), namespace)  # type: ignore[misc]
         describe_provider(derived, None)
@@ -113,7 +117,26 @@ class BaseProvider(ABC):
     @classmethod
     def create_completion(cls, model: str, messages: Messages, **kwargs: Any) -> CreateResult:
         """Answer synchronously; subclasses that only speak async get this from their base."""
-        raise NotImplementedError(f"{cls.__name__} does not implement create_completion")
+        raise NotImplementedError(f"{cls.name} does not implement create_completion")
+
+
+def _narrowed(cls: type[BaseProvider], namespace: dict[str, Any]) -> dict[str, Any]:
+    """``namespace`` plus the inherited model declarations it does not set, cut down to its ``models``."""
+    models = namespace["models"]
+    if not isinstance(models, (list, tuple)):
+        return namespace  # validation names the fault
+    served = set(models)
+    narrowed = dict(namespace)
+    if "model_aliases" not in namespace:
+        narrowed["model_aliases"] = {a: t for a, t in cls.model_aliases.items() if t in served}
+    if "vision_models" not in namespace:
+        narrowed["vision_models"] = [m for m in cls.vision_models if m in served]
+    if "default_model" not in namespace and cls.default_model not in served:
+        narrowed["default_model"] = models[0] if models else ""
+    vision = narrowed.get("vision_models", ())
+    if "default_vision_model" not in namespace and cls.default_vision_model not in vision:
+        narrowed["default_vision_model"] = None
+    return narrowed
 
 
 def settable(cls: type[BaseProvider]) -> set[str]:
@@ -174,18 +197,27 @@ class ProviderModelMixin:
 
     @classmethod
     def get_model(cls, model: str | None) -> str:
-        """Map a requested name to a model id this provider serves, or raise ``ModelNotSupportedError``."""
-        if not model:
-            return cls.default_model
+        """Map a requested name to a model id this provider serves, or raise ``ModelNotSupportedError``.
+
+        Every form resolution accepts for this provider works: an exact id, ``<name>/<model>``, the
+        provider's own name, an alias, a unique case-insensitive match, and (with ``any_model``) any id.
+        """
+        from .resolution import model_in
+
+        name = str(getattr(cls, "name", None) or getattr(cls, "__name__", "provider"))
         models = cls.get_models()
-        if model in models:
-            return model
-        target = cls.model_aliases.get(model)
-        if target is not None and target in models:
-            return target
-        name = getattr(cls, "name", None) or getattr(cls, "__name__", "provider")
-        raise ModelNotSupportedError(
-            f"{name} does not serve model {model!r}; its models are: {name_list(models) or '(none)'}",
-            requested=model,
-            suggestions=models,
+        found = model_in(
+            model or "",
+            provider=name,
+            models=models,
+            aliases=cls.model_aliases,
+            default=cls.default_model,
+            any_model=bool(getattr(cls, "any_model", False)),
         )
+        if found is None:
+            raise ModelNotSupportedError(
+                f"{name} does not serve model {model!r}; its models are: {name_list(models) or '(none)'}",
+                requested=model,
+                suggestions=models,
+            )
+        return found

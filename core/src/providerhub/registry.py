@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from .errors import PluginLoadWarning, name_list
+from .options import OPTION_TYPES, type_name
 from .providers import BaseProvider
 
 
@@ -30,6 +31,11 @@ class ProviderInfo(NamedTuple):
     url: str | None
     needs_auth: bool
     supports_stream: bool
+    any_model: bool = False
+    """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
+    api_key_env: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """``(option, type name)`` pairs, sorted, e.g. ``("max_tokens", "int")``."""
 
 
 class PluginInfo(NamedTuple):
@@ -84,6 +90,36 @@ def _shown(value: object) -> str:
     return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
 
 
+def provider_name(cls: type[BaseProvider]) -> str:
+    """A provider's ``name``, checked: it is used as a prefix (``name/model``) and in comma lists."""
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str):
+        raise ValueError(f"provider class {cls.__name__}: name must be a string, not {_shown(name)}")
+    if not name:
+        raise ValueError("a provider class has an empty name")
+    if _BAD_ID.search(name):
+        raise ValueError(f"provider name {name!r} contains whitespace or a control character")
+    if "/" in name or "," in name:
+        raise ValueError(f"provider name {name!r} contains '/' or ',' (it is used as a prefix and in lists)")
+    return str.__str__(name)
+
+
+def _options(cls: type[BaseProvider], name: str) -> tuple[tuple[str, str], ...]:
+    declared = cls.options
+    if not isinstance(declared, Mapping):
+        raise ValueError(f"provider {name}: options must be a mapping of option name to type, not {_shown(declared)}")
+    options = []
+    for option, kind in declared.items():
+        if not isinstance(option, str) or not option.isidentifier():
+            raise ValueError(f"provider {name}: option name {option!r} is not an identifier")
+        if kind not in OPTION_TYPES:
+            kinds = name_list(map(type_name, OPTION_TYPES))
+            shown = kind.__name__ if isinstance(kind, type) else repr(kind) if isinstance(kind, str) else _shown(kind)
+            raise ValueError(f"provider {name}: option {option!r} has type {shown}; the types are: {kinds}")
+        options.append((str.__str__(option), type_name(kind)))
+    return tuple(sorted(options))
+
+
 def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
     """Validate a provider class and return its record, or raise ``ValueError`` saying what is wrong.
 
@@ -93,10 +129,10 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
     name = getattr(cls, "__name__", None)
     if not (isinstance(cls, type) and issubclass(cls, BaseProvider)):
         raise ValueError(f"{name or _shown(cls)!r} is not a providerhub.BaseProvider subclass")
-    if not isinstance(name, str) or not name:
-        raise ValueError("a provider class has an empty name")
-    if _BAD_ID.search(name):
-        raise ValueError(f"provider name {name!r} contains whitespace or a control character")
+    name = provider_name(cls)
+    api_key_env = _optional_text(cls.api_key_env, name, "api_key_env")
+    if api_key_env is not None and (not api_key_env or _BAD_ID.search(api_key_env)):
+        raise ValueError(f"provider {name}: api_key_env must be a variable name or None, not {api_key_env!r}")
     abstract = getattr(cls, "__abstractmethods__", ())
     if abstract:
         raise ValueError(f"provider {name} does not implement {name_list(sorted(abstract))}")
@@ -149,6 +185,9 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
         url=_optional_text(cls.url, name, "url"),
         needs_auth=bool(cls.needs_auth),
         supports_stream=bool(cls.supports_stream),
+        any_model=bool(cls.any_model),
+        api_key_env=api_key_env,
+        options=_options(cls, name),
     )
 
 
@@ -169,6 +208,9 @@ class Registry:
         loader: Loader,
         *,
         from_index: bool = False,
+        prefer: Sequence[str] = (),
+        default_model: str | None = None,
+        default_source: str = "default_model",
     ):
         records = sorted(providers, key=lambda p: (p.name.lower(), p.name))
         model_ids = {model for record in records for model in record.models}
@@ -197,6 +239,12 @@ class Registry:
             for alias, target in record.aliases:
                 self.by_alias.setdefault(alias, []).append((record, target))
                 self.by_folded.setdefault(alias.casefold(), set()).add(alias)
+        self.prefer: tuple[str, ...] = tuple(name.lower() for name in prefer)
+        """Provider names (lower case) to put first when several serve a model, in this order."""
+        self.default_model = default_model
+        """The name resolved when none is given; ``None``: the preferred provider's default model."""
+        self.default_source = default_source
+        """Where ``default_model`` was set, as errors name it (``PROVIDERHUB_DEFAULT_MODEL``, ...)."""
         self.from_index = from_index
         """Whether the plugin part came from the model index (so a failure is worth a full discovery)."""
         self._loader = loader

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
@@ -57,24 +56,59 @@ def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFound
     return ModelNotFoundError(message, requested=name, suggestions=close)
 
 
-def _model_of(record: ProviderInfo, name: str) -> str:
-    """Resolve ``name`` within one provider (after a ``provider/`` prefix)."""
+def model_in(
+    name: str,
+    *,
+    provider: str,
+    models: Sequence[str],
+    aliases: Mapping[str, str],
+    default: str,
+    any_model: bool = False,
+) -> str | None:
+    """The model id one provider serves for ``name``, or ``None``: the per-provider half of the rules.
+
+    Resolution uses it for the provider a name matched, and ``ProviderModelMixin.get_model`` for its
+    own class, so a provider accepts every form that resolves to it: an exact id, ``<provider>/<model>``,
+    the provider's own name, an alias, a unique case-insensitive match, and with ``any_model`` any
+    other id passed through as it is.
+    """
     if not name:
-        return record.default_model
-    if name in record.models:
+        return default
+    if name in models:
         return name
-    aliases = dict(record.aliases)
+    prefix, slash, rest = name.partition("/")
+    if slash and prefix.lower() == provider.lower():
+        return _within(rest, models, aliases, default, any_model)
+    if name.lower() == provider.lower():
+        return default
+    return _within(name, models, aliases, default, any_model)
+
+
+def _within(name: str, models: Sequence[str], aliases: Mapping[str, str], default: str, any_model: bool) -> str | None:
+    """A model name after the provider is known: default, id, alias, unique case-insensitive, pass-through."""
+    if not name:
+        return default
+    if name in models:
+        return name
     if name in aliases:
         return aliases[name]
-    folded = {key for key in (*record.models, *aliases) if key.casefold() == name.casefold()}
+    folded = {key for key in (*models, *aliases) if key.casefold() == name.casefold()}
     if len(folded) == 1:
         key = folded.pop()
         return aliases.get(key, key)
-    raise ModelNotSupportedError(
-        f"provider {record.name} has no model {name!r}; its models are: {name_list(record.models)}",
-        requested=name,
-        suggestions=record.models,
-    )
+    return name if any_model else None
+
+
+def _model_of(record: ProviderInfo, name: str) -> str:
+    """Resolve ``name`` within one provider (after a ``provider/`` prefix)."""
+    found = _within(name, record.models, dict(record.aliases), record.default_model, record.any_model)
+    if found is None:
+        raise ModelNotSupportedError(
+            f"provider {record.name} has no model {name!r}; its models are: {name_list(record.models)}",
+            requested=name,
+            suggestions=record.models,
+        )
+    return found
 
 
 def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
@@ -100,16 +134,15 @@ def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
     raise _not_found(registry, name)
 
 
-def preference(records: list[ProviderInfo]) -> list[ProviderInfo]:
-    """Order providers: ``PROVIDERHUB_PREFER`` first (in its order), then higher ``priority``, then name."""
-    prefer = [n.strip().lower() for n in os.environ.get("PROVIDERHUB_PREFER", "").split(",") if n.strip()]
-    rank = {name: i for i, name in reversed(list(enumerate(prefer)))}
+def preference(records: list[ProviderInfo], prefer: Sequence[str] = ()) -> list[ProviderInfo]:
+    """Order providers: those in ``prefer`` first (in its order), then higher ``priority``, then name."""
+    rank = {name.lower(): i for i, name in reversed(list(enumerate(prefer)))}
     return sorted(records, key=lambda r: (rank.get(r.name.lower(), len(rank)), -r.priority, r.name.lower(), r.name))
 
 
-def _ordered(pairs: list[Pair]) -> list[Pair]:
+def _ordered(registry: Registry, pairs: list[Pair]) -> list[Pair]:
     models = {record.name: model for record, model in pairs}
-    return [(record, models[record.name]) for record in preference([record for record, _ in pairs])]
+    return [(record, models[record.name]) for record in preference([record for record, _ in pairs], registry.prefer)]
 
 
 def _vision_default(record: ProviderInfo) -> str | None:
@@ -122,10 +155,9 @@ def _vision_default(record: ProviderInfo) -> str | None:
 
 def _default_name(registry: Registry, media: bool) -> str:
     """The model to use when none is named."""
-    env = os.environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip()
-    if env:
-        return env
-    for record in preference([r for r in registry.providers if r.working]):
+    if registry.default_model:
+        return registry.default_model
+    for record in preference([r for r in registry.providers if r.working], registry.prefer):
         model = _vision_default(record) if media else record.default_model
         if model:
             return model
@@ -142,18 +174,19 @@ def candidates(registry: Registry, name: str | None, media: bool = False) -> tup
     try:
         how, pairs = match(registry, requested)
     except ModelNotFoundError as exc:
-        if name or not os.environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip():
+        if name or not registry.default_model:
             raise
         raise type(exc)(
-            f"PROVIDERHUB_DEFAULT_MODEL={requested!r}: {exc}", requested=requested, suggestions=exc.suggestions
+            f"{registry.default_source}={requested!r}: {exc}", requested=requested, suggestions=exc.suggestions
         ) from None
     how = how if name else "default"
     if media:
         if how == "provider":
             pairs = [(r, _vision_default(r) or m) for r, m in pairs]
-        vision = [(r, m) for r, m in pairs if m in r.vision_models]
+        # an id passed through to an ``any_model`` provider is its own to judge
+        vision = [(r, m) for r, m in pairs if m in r.vision_models or (r.any_model and m not in r.models)]
         if not vision:
-            served = name_list(f"{r.name} ({m})" for r, m in _ordered(pairs))
+            served = name_list(f"{r.name} ({m})" for r, m in _ordered(registry, pairs))
             raise ModelNotSupportedError(
                 f"no provider serves {requested!r} with image input; {served} serve{'s' if len(pairs) == 1 else ''} "
                 "it without vision",
@@ -162,9 +195,9 @@ def candidates(registry: Registry, name: str | None, media: bool = False) -> tup
         pairs = vision
     working = [(r, m) for r, m in pairs if r.working]
     if not working:
-        names = name_list(r.name for r, _ in _ordered(pairs))
+        names = name_list(r.name for r, _ in _ordered(registry, pairs))
         raise ProviderNotWorkingError(f"{requested!r} is served only by providers marked not working: {names}")
-    return how, _ordered(working)
+    return how, _ordered(registry, working)
 
 
 def resolve_in(registry: Registry, name: str | None, media: bool = False) -> Resolution:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from .errors import (
 )
 from .http import timeout_seconds
 from .resolution import Candidate, Resolution
-from .router_settings import RouterSettings, environment_settings, load_settings
+from .router_settings import RouterSettings
 from .state import Key, Rule, StateBackend, open_state
 from .types import Chunk
 
@@ -300,19 +299,3 @@ class Router:
         if len({(a.provider, a.model) for a in attempts}) == 1:
             raise attempts[-1].error  # one candidate: its own error says it best, type and all
         raise AllProvidersFailedError(found.requested, attempts, model=found.model) from attempts[-1].error
-
-
-_default_lock = threading.Lock()
-_default: Router | None = None
-
-
-def default_router() -> Router:
-    """The router of the module-level calls, with settings from the ``PROVIDERHUB_*`` variables."""
-    global _default
-    router = _default
-    if router is None:
-        with _default_lock:
-            if _default is None:
-                _default = Router(load_settings(environment_settings()))
-            router = _default
-    return router

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+
+from .errors import ConfigError, ConfigWarning
 
 
 class RouterSettings(NamedTuple):
@@ -78,16 +81,19 @@ def _convert(field: str, value: Any, where: str) -> Any:
 
 
 def environment_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The settings the ``PROVIDERHUB_*`` variables give (unset or empty ones: none), checked.
+    """The settings the ``PROVIDERHUB_*`` variables give (unset or empty ones: none), as ``Hub`` arguments.
 
-    A bad value is a ``ValueError`` naming the variable.
+    A bad value is a ``ConfigError`` naming the variable.
     """
     environ = os.environ if environ is None else environ
     chosen: dict[str, Any] = {}
     for field, variable in ENVIRONMENT.items():
         raw = environ.get(variable)
         if raw is not None and raw.strip():
-            chosen[field] = _convert(field, raw, variable)
+            try:
+                chosen[field] = _convert(field, raw, variable)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
     return chosen
 
 
@@ -95,21 +101,24 @@ def load_settings(
     arguments: Mapping[str, Any] | None = None,
     *,
     table: Mapping[str, Any] | None = None,
-    source: str = "providerhub.toml",
+    where: str = "providerhub.toml: [router]",
 ) -> RouterSettings:
     """Settings from, lowest first: the defaults, a ``[router]`` table, then ``arguments``.
 
-    An argument of ``None`` means "not given" (``math.inf`` turns a timeout off). A bad value is a
-    ``ValueError`` naming its place (``[router] retries in <source>``, ``retries=...``).
+    An argument of ``None`` means "not given" (``math.inf`` turns a timeout off); a bad one is a
+    ``ValueError`` naming it. A bad entry of the table is left out with a ``ConfigWarning``
+    naming ``where`` it is, as the configuration file's other parts are.
     """
     chosen: dict[str, Any] = {}
     for key, value in (table or {}).items():
         if key not in RouterSettings._fields:
-            raise ValueError(
-                f"unknown setting {key!r} in the [router] table of {source}; "
-                f"the settings are: {', '.join(RouterSettings._fields)}"
-            )
-        chosen[key] = _convert(key, value, f"[router] {key} in {source}")
+            message = f"unknown setting {key!r} is ignored; the settings are: {', '.join(RouterSettings._fields)}"
+            warnings.warn(f"{where}: {message}", ConfigWarning, stacklevel=3)
+            continue
+        try:
+            chosen[key] = _convert(key, value, f"{where}: {key}")
+        except ValueError as exc:
+            warnings.warn(f"{exc}; it is ignored", ConfigWarning, stacklevel=3)
     for key, value in (arguments or {}).items():
         if key not in RouterSettings._fields:
             raise ValueError(f"unknown router setting {key!r}; the settings are: {', '.join(RouterSettings._fields)}")

@@ -1,0 +1,177 @@
+"""The user's settings: the ``providerhub.toml`` file and the environment variables that override it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from .errors import ConfigError, ConfigWarning
+from .options import OPTION_TYPES, type_name
+from .router_settings import environment_settings
+
+FILENAME = "providerhub.toml"
+MAX_BYTES = 1 << 20
+"""A configuration file larger than this is refused (it is hand-written settings, not data)."""
+KEYS = ("default_model", "prefer", "plugins", "disable_plugins", "providers", "router")
+"""The top-level keys the file may hold."""
+_TRUE = ("1", "true", "yes", "on")
+
+
+class ProviderTable(NamedTuple):
+    """One ``[providers.NAME]`` table: derive ``name`` from ``base`` (``from = ...``), or adjust ``name`` itself."""
+
+    name: str
+    base: str | None
+    settings: Mapping[str, Any]
+
+
+class Config(NamedTuple):
+    """A configuration file's settings; ``None`` where the file says nothing."""
+
+    path: str | None = None
+    default_model: str | None = None
+    prefer: tuple[str, ...] | None = None
+    plugins: tuple[str, ...] | None = None
+    disable_plugins: tuple[str, ...] | None = None
+    providers: tuple[ProviderTable, ...] = ()
+    router: Mapping[str, Any] | None = None
+    """The ``[router]`` table as written, for the router to read."""
+
+    def where(self, table: str) -> str:
+        """How a warning names a part of this file."""
+        return f"{self.path or FILENAME}: [{table}]" if table else f"{self.path or FILENAME}"
+
+
+def default_path(environ: Mapping[str, str] = os.environ) -> str:
+    """``$PROVIDERHUB_CONFIG``, else ``providerhub/providerhub.toml`` in the platform's user config directory."""
+    explicit = environ.get("PROVIDERHUB_CONFIG", "").strip()
+    if explicit:
+        return explicit
+    if sys.platform == "win32":
+        base = environ.get("APPDATA") or os.path.expanduser("~\\AppData\\Roaming")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Application Support")
+    else:
+        base = environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return os.path.join(base, "providerhub", FILENAME)
+
+
+def load(path: str | os.PathLike[str]) -> Config:
+    """Read and check a configuration file; a missing file is an empty configuration.
+
+    A file that cannot be read or is not valid TOML is a ``ConfigError``; a part of it that is
+    wrong (an unknown key, a value of the wrong type) is left out with a ``ConfigWarning``.
+    """
+    path = os.path.expanduser(os.fspath(path))
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror or exc}", path=path) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"configuration file {path} is larger than {MAX_BYTES} bytes", path=path)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not UTF-8 text (byte {exc.start})", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}", path=path) from None
+    except RecursionError:
+        raise ConfigError(f"configuration file {path} is nested too deeply", path=path) from None
+    return parse(parsed, path)
+
+
+def parse(data: Mapping[str, Any], path: str | None = None) -> Config:
+    """Check parsed TOML: each wrong part is warned about and left out, the rest kept."""
+    config = Config(path=path)
+
+    def warn(where: str, message: str) -> None:
+        warnings.warn(f"{config.where(where)}: {message}", ConfigWarning, stacklevel=4)
+
+    for key in data:
+        if key not in KEYS:
+            warn("", f"unknown key {key!r} is ignored; the keys are: {', '.join(KEYS)}")
+    values: dict[str, Any] = {}
+    default_model = data.get("default_model")
+    if default_model is not None:
+        if isinstance(default_model, str) and default_model.strip():
+            values["default_model"] = default_model.strip()
+        else:
+            warn("", f"default_model must be a non-empty string, not {default_model!r}; it is ignored")
+    for key in ("prefer", "plugins", "disable_plugins"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            values[key] = tuple(item.strip() for item in value if item.strip())
+        else:
+            warn("", f"{key} must be a list of strings, not {value!r}; it is ignored")
+    router = data.get("router")
+    if router is not None:
+        if isinstance(router, Mapping):
+            values["router"] = router
+        else:
+            warn("", f"router must be a table, not {router!r}; it is ignored")
+    providers = data.get("providers", {})
+    if not isinstance(providers, Mapping):
+        warn("", f"providers must hold tables ([providers.NAME]), not {providers!r}; it is ignored")
+        providers = {}
+    tables = []
+    for name, table in providers.items():
+        where = f"providers.{name}"
+        if not isinstance(table, Mapping):
+            warn(where, f"must be a table, not {table!r}; the provider is left out")
+            continue
+        base = table.get("from")
+        if base is not None and (not isinstance(base, str) or not base.strip()):
+            warn(where, f"'from' must name an installed provider, not {base!r}; the provider is left out")
+            continue
+        settings = {k: v for k, v in table.items() if k != "from"}
+        if isinstance(settings.get("options"), Mapping):
+            # types by name ("float", "list[str]"); a name that is not one is left for validation to name
+            types = {type_name(kind): kind for kind in OPTION_TYPES}
+            settings["options"] = {
+                k: types.get(v, v) if isinstance(v, str) else v for k, v in settings["options"].items()
+            }
+        tables.append(ProviderTable(name, base.strip() if base else None, settings))
+    return config._replace(providers=tuple(tables), **values)
+
+
+def env_list(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated variable as a tuple; ``None`` when it is unset (set but empty: no names)."""
+    if value is None:
+        return None
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def hub_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The ``Hub`` arguments the environment gives; variables left unset leave the file's value in place."""
+    settings: dict[str, Any] = {"config": load(default_path(environ))}
+    for name, key in (("PROVIDERHUB_PLUGINS", "plugins"), ("PROVIDERHUB_DISABLE_PLUGINS", "disable_plugins")):
+        value = env_list(environ.get(name))
+        if value is not None:
+            settings[key] = value
+    prefer = env_list(environ.get("PROVIDERHUB_PREFER"))
+    if prefer:
+        settings["prefer"] = prefer
+    default_model = environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip()
+    if default_model:
+        settings["default_model"] = default_model
+    settings["use_index"] = environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in _TRUE
+    settings["strict"] = environ.get("PROVIDERHUB_STRICT_PLUGINS", "").strip().lower() in _TRUE
+    settings.update(environment_settings(environ))
+    return settings
+
+
+def canonical(tables: Sequence[ProviderTable]) -> str:
+    """The provider tables as one string, for the model index key (any TOML value has a stable repr)."""
+    return repr([(t.name, t.base, sorted(t.settings.items())) for t in tables])
