@@ -2,8 +2,8 @@
 
 Two providers serve the model (Dynaspark and a configured copy of it, both pointed at the lean
 local responder in its own process), so with fallback on the router looks at both candidates'
-state before the call; with fallback off, at the first only. Both sides go through the same
-router and the same provider code; rounds alternate the order. Reported: the cost ratio
+state before the call; with fallback off, at the first only. Both sides are ``Hub.stream`` calls
+of one hub, as a user makes them; rounds alternate the order. Reported: the cost ratio
 (requests/s off / requests/s on; 1.00 = free), over HTTP and with an in-process provider that
 answers at once (the router's own overhead, magnified). With ``redis-server`` on the PATH it also
 runs the calls with Redis state and counts the scripts Redis ran: round trips per attempt.
@@ -30,15 +30,16 @@ from throughput import rate
 Send = Callable[[], Awaitable[None]]
 
 
-def providers(url: str) -> None:
-    """Register a second provider of ``MODEL`` (a configured Dynaspark) and an in-process one."""
+def make_hub(url: str, state_url: str | None = None) -> Any:
+    """A hub with two providers of ``MODEL`` (Dynaspark and a configured copy) and two in-process ones."""
     import os
 
     import providerhub
 
     os.environ["DYNASPARK_API_ENDPOINT"] = url
-    dynaspark = providerhub.get_provider(f"Dynaspark/{MODEL}")
-    providerhub.register_provider(dynaspark.configure("DynasparkBackup"))
+    hub = providerhub.Hub(state_url=state_url)
+    dynaspark = hub.get_provider(f"Dynaspark/{MODEL}")
+    hub.register_provider(dynaspark.configure("DynasparkBackup"))
 
     class Instant(providerhub.AsyncGeneratorProvider, providerhub.ProviderModelMixin):
         default_model = "instant-1"
@@ -51,24 +52,17 @@ def providers(url: str) -> None:
             for word in ("fast ", "enough ", "for ", "a ", "benchmark"):
                 yield word
 
-    providerhub.register_provider(Instant)
-    providerhub.register_provider(Instant.configure("InstantBackup"))
+    hub.register_provider(Instant)
+    hub.register_provider(Instant.configure("InstantBackup"))
+    return hub
 
 
-def routed_send(router: Any, model: str, fallback: bool) -> Send:
-    """One call through ``router`` the way the call API makes it."""
-    import providerhub
-
-    found = providerhub.resolve(model)
-    assert len(found.candidates) == 2, found.candidates
-
-    def attempt(candidate: Any, timeout: float | None) -> AsyncIterator[Any]:
-        provider = providerhub.get_provider(f"{candidate.provider}/{candidate.model}")
-        answer: AsyncIterator[Any] = provider.create_async_generator(candidate.model, MESSAGES, timeout=timeout)
-        return answer
+def routed_send(hub: Any, model: str, fallback: bool) -> Send:
+    """One call of ``hub.stream``, as a user makes it."""
+    assert len(hub.resolve(model).candidates) == 2
 
     async def send() -> None:
-        async for chunk in router.stream(found, attempt, fallback=fallback):
+        async for chunk in hub.stream(model, MESSAGES, fallback=fallback):
             assert chunk
 
     return send
@@ -137,29 +131,27 @@ async def redis_round_trips(url: str, send: Send, calls: int) -> float:
 
 
 async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[str, float]:
-    from providerhub.router import Router
-    from providerhub.state import MemoryState
-
-    providers(url)
-    router = Router(state=MemoryState())
+    hub = make_hub(url)
     row = {}
     for label, model in (("http", MODEL), ("instant", "instant-1")):
-        on, off = routed_send(router, model, True), routed_send(router, model, False)
+        on, off = routed_send(hub, model, True), routed_send(hub, model, False)
         for key, value in (await compare(on, off, rounds, requests, concurrency)).items():
             row[f"{label}_{key}"] = value
     redis = start_redis()
     if redis is not None:
         child, redis_url = redis
         try:
-            from providerhub.redis_state import RedisState
-
-            shared = Router(state=RedisState(redis_url))
+            shared = make_hub(url, redis_url)
             row["redis_round_trips_per_attempt"] = await redis_round_trips(
                 redis_url, routed_send(shared, MODEL, True), 200
             )
-            on_redis = routed_send(shared, MODEL, True)
-            on_memory = routed_send(router, MODEL, True)
-            got = await compare(on_redis, on_memory, max(rounds // 2, 1), requests, concurrency)
+            got = await compare(
+                routed_send(shared, MODEL, True),
+                routed_send(hub, MODEL, True),
+                max(rounds // 2, 1),
+                requests,
+                concurrency,
+            )
             row["redis_cost"] = got["cost"]  # in-memory req/s / Redis req/s
         finally:
             child.terminate()
