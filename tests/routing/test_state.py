@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from providerhub.errors import ConfigError
 from providerhub.redis_state import PREFIX, RedisState
 from providerhub.state import PROBATION, READY, MemoryState, Rule, StateBackend, open_state
 from support.plugins import PluginSite
@@ -324,3 +325,12 @@ async def test_a_redis_that_refuses_the_connection_settings_serves_from_memory(
     with pytest.warns(RuntimeWarning, match=r"/99 is unreachable \(.*DB index is out of range"):
         assert (await collect(routed(fast_router(state)))).text == "Hello"
     assert not state.reachable
+
+
+def test_a_redis_url_without_the_redis_package_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)  # as if the extra were not installed
+    monkeypatch.delitem(sys.modules, "providerhub.redis_state", raising=False)
+    with pytest.raises(
+        ConfigError, match=r"^state_url redis://127\.0\.0\.1:6379/0 needs the redis package: pip install"
+    ):
+        open_state("redis://user:secret@127.0.0.1:6379/0")

@@ -18,7 +18,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
-from .errors import ProviderHubError
+from .errors import ConfigError
+from .http import redact_url
 
 Key = tuple[str, str]
 """``(provider name, model id)``."""
@@ -164,5 +165,7 @@ def open_state(url: str | None) -> StateBackend:
     try:
         from .redis_state import RedisState
     except ImportError as exc:
-        raise ProviderHubError("a Redis state_url needs the redis package: pip install 'providerhub[redis]'") from exc
+        raise ConfigError(
+            f"state_url {redact_url(url)} needs the redis package: pip install 'providerhub[redis]'"
+        ) from exc
     return RedisState(url)
