@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +73,12 @@ class RedisServer:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def client(self) -> Any:
+        """A plain (sync) redis-py client of this server, for looking at what is stored."""
+        import redis  # the [redis] extra: absent where only the core is installed
+
+        return redis.Redis.from_url(self.url, decode_responses=True)
 
     def kill(self) -> None:
         """Kill the server at once (SIGKILL), as a crash would."""
