@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import coldstart
+import gateway
 import memory
 import routing
 import throughput
@@ -38,7 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     speed = throughput.main(["--rounds", "3"] if args.quick else [])
     print("\n4. memory with 1,000 requests in flight")
     held = memory.main(["--rounds", "2"] if args.quick else [])
-    print("\n5. routing: fallback on (nothing failing) against fallback off, 50 concurrent requests")
+    print("\n5. the OpenAI-compatible server against a minimal aiohttp.web handler sending the same bytes")
+    served = gateway.main(
+        ["--rounds", "1", "--requests", "1000", "--streams", "200", "--hold", "3"] if args.quick else []
+    )
+    print("\n6. routing: fallback on (nothing failing) against fallback off, 50 concurrent requests")
     routed = routing.main(["--rounds", "2", "--requests", "500"] if args.quick else [])
 
     rows = [(f"cold start, {r['plugins']} plugins, / floor", r["ratio"], "<= 1.30", r["ratio"] <= 1.3) for r in starts]
@@ -56,6 +61,18 @@ def main(argv: list[str] | None = None) -> None:
             speed["providerhub_vs_new_session"] >= 2.0,
         ),
         ("bytes per in-flight request / raw aiohttp", held["ratio"], "<= 1.25", held["ratio"] <= 1.25),
+        (
+            "server req/s, not streamed / aiohttp.web floor",
+            served["plain_ratio"],
+            ">= 0.50",
+            served["plain_ratio"] >= 0.5,
+        ),
+        (
+            "server req/s, streamed / aiohttp.web floor",
+            served["stream_ratio"],
+            ">= 0.50",
+            served["stream_ratio"] >= 0.5,
+        ),
         ("call cost, fallback on / fallback off", routed["http_cost"], "<= 1.05", routed["http_cost"] <= 1.05),
     ]
     if "redis_round_trips_per_attempt" in routed:
@@ -65,6 +82,12 @@ def main(argv: list[str] | None = None) -> None:
     for name, value, target, met in rows:
         print(f"  {name:<46} {value:>6.2f}x  target {target}  {'met' if met else 'MISSED'}")
     print(f"  {'bytes per in-flight request (providerhub)':<46} {held['providerhub_bytes']:>7.0f}  budget 12288")
+    added = served["added_latency_ms"]
+    verdict = "met" if added <= 1 else "MISSED"
+    print(f"  {'server latency added at the median (ms)':<46} {added:>7.2f}  budget 1.00  {verdict}")
+    kib, failed = served["gateway_kib_per_stream"], served["gateway_failed_streams"]
+    verdict = "met" if kib <= 64 and failed == 0 else "MISSED"
+    print(f"  {'server KiB per open stream':<46} {kib:>7.1f}  budget 64, {failed:.0f} failed  {verdict}")
 
 
 if __name__ == "__main__":

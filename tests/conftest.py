@@ -9,6 +9,7 @@ import pytest
 
 from providerhub import hub, router_settings
 from support.plugins import PluginSite
+from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 
 
 @pytest.fixture(autouse=True)

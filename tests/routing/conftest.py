@@ -1,4 +1,4 @@
-"""Fixtures for the routing tests: fault providers installed as real plugins, a real Redis server."""
+"""Fixtures for the routing tests: fault providers installed as real plugins."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from support.faults import Step, install_faults
 from support.plugins import PluginSite
-from support.redis_server import redis_server  # noqa: F401  (a fixture)
 
 from .helpers import MODEL, Install
 

@@ -153,7 +153,23 @@ def _parser() -> _Parser:
         "--timeout", metavar="SECONDS", type=_seconds, help="seconds the provider may take (passed to it as timeout=)"
     )
     chat.set_defaults(run=_cmd_chat)
+    _add_serve(commands, common)
     return parser
+
+
+def _add_serve(commands: Any, common: _Parser) -> None:
+    """``serve``: its flags live with the server (a standard-library module; aiohttp is imported to run it)."""
+    from providerhub.server.settings import add_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the OpenAI-compatible HTTP API (needs providerhub[server])",
+        description="Serve every installed provider over OpenAI's chat API, at http://HOST:PORT/v1 "
+        "(needs the server extra: pip install 'providerhub[server]'). SIGTERM or Ctrl-C stops it gracefully.",
+    )
+    add_arguments(serve)
+    serve.set_defaults(run=_cmd_serve)
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -548,6 +564,22 @@ async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
         raise
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+def _cmd_serve(ctx: _Context) -> int:
+    try:
+        from aiohttp import web  # noqa: F401
+    except ImportError:
+        raise UsageError("the server needs aiohttp: pip install 'providerhub[server]'") from None
+    from providerhub.server import serve
+    from providerhub.server.settings import from_args
+
+    if ctx.args.state_url:  # read by each worker's default hub, as if set by the user
+        os.environ["PROVIDERHUB_STATE_URL"] = ctx.args.state_url
+    return serve(from_args(ctx.args))
 
 
 # -- entry point --------------------------------------------------------------------------------
