@@ -227,7 +227,8 @@ async def answer(
 
     async def other(candidate: Candidate, remaining: float | None) -> AsyncGenerator[Chunk, None]:
         provider = (await off_loop(resolve, f"{candidate.provider}/{candidate.model}")).provider
-        chunks = call_provider(provider, candidate.model, messages, media=media, timeout=remaining, options=options)
+        limit = None if timeout is None else remaining
+        chunks = call_provider(provider, candidate.model, messages, media=media, timeout=limit, options=options)
         try:
             async for chunk in chunks:
                 yield chunk
@@ -236,7 +237,8 @@ async def answer(
 
     def attempt(candidate: Candidate, remaining: float | None) -> AsyncIterator[Chunk]:
         if candidate is first:
-            return call_provider(found.provider, found.model, messages, media=media, timeout=remaining, options=options)
+            limit = None if timeout is None else remaining  # given a timeout, a provider gets what is left
+            return call_provider(found.provider, found.model, messages, media=media, timeout=limit, options=options)
         return other(candidate, remaining)
 
     chunks = router.stream(found, attempt, fallback=fallback, timeout=timeout)

@@ -200,7 +200,13 @@ class ProviderConnectionError(ProviderError, ConnectionError):
 
 
 class CooldownError(ProviderError):
-    """A candidate was skipped, untried: it failed recently and is cooling down for ``retry_after`` seconds."""
+    """A candidate was skipped, untried: it failed recently and is cooling down for ``retry_after`` seconds.
+
+    Its ``status`` is 429, as a gateway answers a caller it asks to come back later.
+    """
+
+    def __init__(self, message: str, *, retry_after: float, provider: str | None = None, model: str | None = None):
+        super().__init__(message, provider=provider, model=model, status=429, retry_after=retry_after)
 
     @classmethod
     def _retryable(cls, status: int | None) -> bool:

@@ -14,7 +14,6 @@ from .errors import ConfigWarning, PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
-from .router import Router
 from .router_settings import load_settings
 from .types import Chunk, MediaListType, Messages
 
@@ -89,6 +88,8 @@ class Hub:
             "timeout": timeout,
             "state_url": state_url,
         }
+        from .router import Router
+
         self.router = Router(load_settings(routing, table=loaded.router, where=loaded.where("router")))
         """Routes this hub's calls; its ``settings`` and its state (failure counts, cooldowns) are the hub's own."""
         self.config: Config = loaded

@@ -197,7 +197,7 @@ class Router:
                     model=candidate.model,
                     retry_after=wait,
                 )
-                attempts.append(Attempt(candidate.provider, candidate.model, skipped, None, wait, 0.0))
+                attempts.append(Attempt(candidate.provider, candidate.model, skipped, skipped.status, wait, 0.0))
                 continue
             tries = 0
             while True:

@@ -77,13 +77,18 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     headers = {"x-providerhub-provider": found.provider.name, "x-providerhub-model": found.model}
     request[keys.HEADERS] = headers
     first = found.candidates[0]
+    checked = provider_options(chat, found.provider.options)  # a bad parameter is a 400 before any attempt
 
     def attempt(candidate: Candidate, remaining: float | None) -> AsyncIterator[Chunk]:
-        """One try of one candidate; the router asks one at a time, so the headers name the one answering."""
+        """One try of one candidate; the router asks one at a time, so the headers name the one answering.
+
+        A further candidate that cannot take the request's parameters fails as an attempt. The
+        router bounds the whole call; providers keep their own timeouts.
+        """
         provider = (
             found.provider if candidate is first else hub.resolve(f"{candidate.provider}/{candidate.model}").provider
         )
-        options, ignored = provider_options(chat, provider.options)
+        options, ignored = checked if candidate is first else provider_options(chat, provider.options)
         request[keys.PROVIDER] = provider.name
         headers.pop("x-providerhub-ignored-params", None)
         headers.update({"x-providerhub-provider": provider.name, "x-providerhub-model": candidate.model})
@@ -96,7 +101,6 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             chat.messages,  # type: ignore[arg-type]
             media=media,
             options=options,
-            timeout=remaining,
         )
 
     answer = hub.router.stream(found, attempt)
