@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from providerhub import hub, router_settings
-from support.plugins import PluginSite
+from support.plugins import IN_REPO_PLUGINS, PluginSite
 from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 
 
@@ -40,5 +40,5 @@ def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PluginSite:
     root = tmp_path / "site"
     root.mkdir()
     monkeypatch.syspath_prepend(str(root))
-    monkeypatch.setenv("PROVIDERHUB_DISABLE_PLUGINS", "providerhub-dynaspark")
+    monkeypatch.setenv("PROVIDERHUB_DISABLE_PLUGINS", IN_REPO_PLUGINS)
     return PluginSite(root)

@@ -91,3 +91,24 @@ def test_installed_plugin_is_listed(env: dict[str, str]) -> None:
     )
     out = python(code, env)
     assert "('dynaspark', 'providerhub-dynaspark', ('Dynaspark',), None)" in out.stdout, out.stderr
+
+
+@pytest.mark.installed
+def test_installed_openai_plugin_is_found_and_answers(env: dict[str, str]) -> None:
+    from support.openai_standin import serve_in_thread
+
+    with serve_in_thread() as server:
+        code = f"""
+import providerhub, providerhub_openai
+assert providerhub.get_provider("ollama/llama3.2").name == "ollama"
+here = providerhub_openai.OpenAI.configure("here", api_base={server.base!r}, needs_auth=False, models=["m1"])
+chunks = here.create_completion("m1", [{{"role": "user", "content": "ping"}}])
+print("".join(c for c in chunks if isinstance(c, str)))
+"""
+        out = python(code, env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "echo: ping\n"
+    listing = console("providers", env=env)
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split()[0]: line.split() for line in listing.stdout.splitlines()[1:]}
+    assert rows["groq"][4:6] == ["yes", "missing"] and rows["ollama"][4:6] == ["no", "-"]  # AUTH and KEY

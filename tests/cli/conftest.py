@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from clitools import CLI, PNG, SLOW_SOURCE
 
-from support.plugins import PluginSite, provider_source
+from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 from support.sample_providers import SAMPLES_SOURCE
 
 
@@ -43,7 +43,7 @@ def catalog(cli: CLI, plugin_site: PluginSite) -> CLI:
     cli.extra.update(
         PYTHONPATH=str(plugin_site.root),
         PROVIDERHUB_PLUGINS="alpha,beta,gamma,slow",
-        PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
+        PROVIDERHUB_DISABLE_PLUGINS=IN_REPO_PLUGINS,
     )
     return cli
 
@@ -55,7 +55,7 @@ def samples(cli: CLI, plugin_site: PluginSite) -> CLI:
     cli.extra.update(
         PYTHONPATH=str(plugin_site.root),
         PROVIDERHUB_PLUGINS="samples",
-        PROVIDERHUB_DISABLE_PLUGINS="providerhub-dynaspark",
+        PROVIDERHUB_DISABLE_PLUGINS=IN_REPO_PLUGINS,
     )
     return cli
 

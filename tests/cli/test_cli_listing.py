@@ -60,12 +60,12 @@ def test_providers_text_is_aligned(catalog: CLI) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:4] == [
-        "PROVIDER  MODELS  PRIORITY  WORKING  AUTH  STREAM  URL",
-        "Alpha     2       5         yes      no    yes     http://127.0.0.1/Alpha",
-        "Beta      2       1         yes      no    yes     http://127.0.0.1/Beta",
-        "Faulty    1       0         yes      no    yes     -",
+        "PROVIDER  MODELS  PRIORITY  WORKING  AUTH  KEY  STREAM  URL",
+        "Alpha     2       5         yes      no    -    yes     http://127.0.0.1/Alpha",
+        "Beta      2       1         yes      no    -    yes     http://127.0.0.1/Beta",
+        "Faulty    1       0         yes      no    -    yes     -",
     ]
-    assert lines[4].split() == ["Gamma", "1", "9", "no", "no", "yes", "http://127.0.0.1/Gamma"]
+    assert lines[4].split() == ["Gamma", "1", "9", "no", "no", "-", "yes", "http://127.0.0.1/Gamma"]
 
 
 def test_providers_json(catalog: CLI) -> None:
@@ -89,6 +89,7 @@ def test_providers_json(catalog: CLI) -> None:
         "aliases": {"4o": "gpt-4o"},
         "any_model": False,
         "api_key_env": None,
+        "key_found": None,
         "options": {},
     }
     assert providers["Gamma"]["working"] is False

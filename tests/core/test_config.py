@@ -107,7 +107,7 @@ def test_file_settings_shape_the_default_hub(echo: PluginSite, config_file: Path
         """
         default_model = "e2"
         prefer = ["echo"]
-        disable_plugins = ["providerhub-dynaspark"]
+        disable_plugins = ["providerhub-dynaspark", "providerhub-openai"]
 
         [router]
         cooldown = 30

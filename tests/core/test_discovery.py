@@ -8,7 +8,7 @@ import pytest
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadError, PluginLoadWarning
-from support.plugins import PluginSite, provider_source
+from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 
 
 def test_good_plugin_is_discovered_with_its_distribution(plugin_site: PluginSite) -> None:
@@ -103,7 +103,7 @@ def test_only_and_disable_filters(plugin_site: PluginSite, monkeypatch: pytest.M
     providerhub.reload()
     assert providerhub.list_plugins() == []
     monkeypatch.delenv("PROVIDERHUB_PLUGINS")
-    monkeypatch.setenv("PROVIDERHUB_DISABLE_PLUGINS", "three,ph-two,providerhub-dynaspark")
+    monkeypatch.setenv("PROVIDERHUB_DISABLE_PLUGINS", f"three,ph-two,{IN_REPO_PLUGINS}")
     providerhub.reload()
     assert [p.name for p in providerhub.list_plugins()] == ["one"]
 

@@ -9,7 +9,7 @@ import pytest
 
 import providerhub
 from providerhub import ModelNotSupportedError, PluginLoadWarning, ProviderNotWorkingError
-from support.plugins import PluginSite, provider_source
+from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 
 
 def answer(model: str) -> str:
@@ -54,7 +54,7 @@ def test_equal_class_names_with_different_names_both_register(compat: PluginSite
 
 
 def test_prefer_and_errors_speak_names(compat: PluginSite) -> None:
-    hub = providerhub.Hub(prefer=["groq"], disable_plugins=["providerhub-dynaspark"])
+    hub = providerhub.Hub(prefer=["groq"], disable_plugins=IN_REPO_PLUGINS.split(","))
     assert [c.provider for c in hub.resolve("shared").candidates] == ["Groq", "Ollama"]
     with pytest.raises(ModelNotSupportedError, match="provider Groq has no model 'qwen2'"):
         hub.resolve("Groq/qwen2")

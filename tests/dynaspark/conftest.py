@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from support.dynaspark_standin import Standin, serve_in_thread, standin
+from support.net import ForwardProxy
 
-from .helpers import ForwardProxy, closed_endpoint
+from .helpers import closed_endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,9 @@ import pytest
 from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin
+from support.net import ForwardProxy, wait_until
 
-from .helpers import HELLO, ForwardProxy, wait_until
+from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 _serial = itertools.count()
 
+IN_REPO_PLUGINS = "providerhub-dynaspark,providerhub-openai"
+"""The distributions of the plugins in this repository (tox installs them all), for PROVIDERHUB_DISABLE_PLUGINS."""
+
 PROVIDER_TEMPLATE = """
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, hookimpl
 

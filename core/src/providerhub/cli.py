@@ -51,8 +51,9 @@ JSON_KEYS = """\
              providers is a list of provider names, error a string or null
   providers  a list of {name, label, plugin, url, working, needs_auth, supports_stream,
              priority, default_model, default_vision_model, models, vision_models, aliases,
-             any_model, api_key_env, options}; models and vision_models are lists of ids,
-             aliases maps alias to model id, options maps option name to type name
+             any_model, api_key_env, key_found, options}; models and vision_models are lists
+             of ids, aliases maps alias to model id, options maps option name to type name,
+             key_found says whether $api_key_env holds a key (null without api_key_env)
   models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
@@ -322,11 +323,33 @@ def _cmd_providers(ctx: _Context) -> int:
         ctx.err.write(f"{PROG}: no providers are registered (for example: pip install providerhub-dynaspark)\n")
     else:
         rows = [
-            (p.name, len(p.models), p.priority, _yes(p.working), _yes(p.needs_auth), _yes(p.supports_stream), p.url)
+            (
+                p.name,
+                len(p.models),
+                p.priority,
+                _yes(p.working),
+                _yes(p.needs_auth),
+                _key_state(p),
+                _yes(p.supports_stream),
+                p.url,
+            )
             for p in providers
         ]
-        _table(("PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "STREAM", "URL"), rows, ctx.out)
+        _table(("PROVIDER", "MODELS", "PRIORITY", "WORKING", "AUTH", "KEY", "STREAM", "URL"), rows, ctx.out)
     return EXIT_OK
+
+
+def _key_found(p: providerhub.ProviderInfo) -> bool | None:
+    """Whether the provider's key variable holds a key; ``None`` when it names none."""
+    return bool(os.environ.get(p.api_key_env, "").strip()) if p.api_key_env else None
+
+
+def _key_state(p: providerhub.ProviderInfo) -> str:
+    """The KEY column: ``set``, ``missing`` (a key is needed and its variable is empty) or ``-``."""
+    found = _key_found(p)
+    if found:
+        return "set"
+    return "missing" if p.needs_auth else "-"
 
 
 def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
@@ -346,6 +369,7 @@ def _provider_json(p: providerhub.ProviderInfo) -> dict[str, Any]:
         "aliases": dict(p.aliases),
         "any_model": p.any_model,
         "api_key_env": p.api_key_env,
+        "key_found": _key_found(p),
         "options": dict(p.options),
     }
 

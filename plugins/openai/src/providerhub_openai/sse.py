@@ -1,0 +1,60 @@
+"""Server-sent events (the WHATWG ``text/event-stream`` format) assembled from the stream's lines.
+
+``providerhub.http.iter_lines`` reads the lines as they arrive, each bounded; this turns them into
+events, each bounded too, so an upstream that never ends an event cannot grow it without limit.
+It has no I/O of its own, so it is tested by itself.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["MAX_EVENT_BYTES", "Event", "EventAssembler", "EventStreamError"]
+
+MAX_EVENT_BYTES = 1 << 20
+"""The most ``data`` one event may carry (1 MiB)."""
+
+
+class Event(NamedTuple):
+    """One dispatched event: its type (``"message"`` unless an ``event:`` field said otherwise) and data."""
+
+    event: str
+    data: str
+
+
+class EventStreamError(ValueError):
+    """An event carries more data than its cap."""
+
+
+class EventAssembler:
+    """Give it each line (without its line end) with ``line``; it returns the event a blank line ends."""
+
+    def __init__(self, *, max_event: int = MAX_EVENT_BYTES) -> None:
+        self.max_event = max_event
+        self._event = ""
+        self._data: list[str] = []
+        self._size = 0
+
+    def line(self, raw: bytes) -> Event | None:
+        """The event ``raw`` completes, if any; comments and fields other than ``event`` and ``data`` are dropped."""
+        if not raw:
+            return self.close()
+        if raw.startswith(b":"):  # a comment: keep-alives are sent this way
+            return None
+        field, colon, value = raw.decode("utf-8", "replace").partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            self._size += len(raw)
+            if self._size > self.max_event:
+                raise EventStreamError(f"an event carries more than {self.max_event:,} bytes")
+            self._data.append(value)
+        elif field == "event":
+            self._event = value
+        return None
+
+    def close(self) -> Event | None:
+        """The pending event, if it has data (at a blank line, or at the end of the stream)."""
+        event = Event(self._event or "message", "\n".join(self._data)) if self._data else None
+        self._event, self._data, self._size = "", [], 0
+        return event
