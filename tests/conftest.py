@@ -11,6 +11,8 @@ from providerhub import hub, router_settings
 from support.plugins import IN_REPO_PLUGINS, PluginSite
 from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 
+pytest_plugins = ["pytester"]  # the contract kit's tests run inner pytest sessions
+
 
 @pytest.fixture(autouse=True)
 def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

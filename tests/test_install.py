@@ -112,3 +112,23 @@ print("".join(c for c in chunks if isinstance(c, str)))
     assert listing.returncode == 0, listing.stderr
     rows = {line.split()[0]: line.split() for line in listing.stdout.splitlines()[1:]}
     assert rows["groq"][4:6] == ["yes", "missing"] and rows["ollama"][4:6] == ["no", "-"]  # AUTH and KEY
+
+
+def test_the_contract_kit_ships_in_the_core_wheel_and_stays_opt_in(env: dict[str, str]) -> None:
+    import importlib_metadata
+
+    dist = importlib_metadata.distribution("providerhub")
+    files = {str(f) for f in dist.files or ()}
+    modules = ("__init__", "base", "calls", "checks", "contract", "declarations", "importing", "installed")
+    for module in (*modules, "registration", "standin", "transport"):
+        assert f"providerhub/testing/{module}.py" in files
+    assert "site-packages" in str(dist.locate_file("providerhub/testing/checks.py"))  # installed, not the source tree
+    assert [ep for ep in dist.entry_points if ep.group == "pytest11"] == []  # never autoloaded into test runs
+    assert any(req.startswith("pytest") and 'extra == "testing"' in req for req in dist.requires or ())
+    code = (
+        "import sys, providerhub; providerhub.list_models(); "
+        "print(sorted(m for m in sys.modules if 'testing' in m or m.startswith('pytest')))"
+    )
+    out = python(code, env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

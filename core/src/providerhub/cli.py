@@ -57,14 +57,16 @@ JSON_KEYS = """\
   models     a list of {id, provider, plugin, aliases, vision}, one per (model, provider)
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
-             {provider, model, plugin, priority} in preference order"""
+             {provider, model, plugin, priority} in preference order
+  check      a list of {plugin, provider, check, outcome, reason}; outcome is passed,
+             failed or skipped; provider is null for a fault of the plugin itself"""
 
 EPILOG = f"""\
 {JSON_KEYS}
 
-exit codes: 0 ok, 1 unexpected error, 2 usage or bad input, 3 model or provider not found,
-4 provider or network failure, 74 stdout closed or full, 130 interrupted, 141 stdout's reader
-went away (| head), 143 terminated (SIGTERM).
+exit codes: 0 ok, 1 unexpected error (check: a check failed), 2 usage or bad input, 3 model or
+provider not found, 4 provider or network failure, 74 stdout closed or full, 130 interrupted,
+141 stdout's reader went away (| head), 143 terminated (SIGTERM).
 environment: PROVIDERHUB_CONFIG (the configuration file), PROVIDERHUB_PLUGINS,
 PROVIDERHUB_DISABLE_PLUGINS, PROVIDERHUB_PREFER, PROVIDERHUB_DEFAULT_MODEL,
 PROVIDERHUB_DEBUG=1 (tracebacks, like --debug), PROVIDERHUB_MAX_RESPONSE_BYTES,
@@ -155,6 +157,16 @@ def _parser() -> _Parser:
     )
     chat.set_defaults(run=_cmd_chat)
     _add_serve(commands, common)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common, as_json],
+        help="run the provider checks on installed plugins",
+        description="Run the providerhub.testing checks on installed plugins, offline (calls go to a loopback "
+        "stand-in server). Exit 0 only when no check failed.",
+    )
+    check.add_argument("targets", nargs="*", metavar="PLUGIN_OR_PROVIDER", help="what to check (default: everything)")
+    check.set_defaults(run=_cmd_check)
     return parser
 
 
@@ -604,6 +616,26 @@ def _cmd_serve(ctx: _Context) -> int:
     if ctx.args.state_url:  # read by each worker's default hub, as if set by the user
         os.environ["PROVIDERHUB_STATE_URL"] = ctx.args.state_url
     return serve(from_args(ctx.args))
+
+
+# -- check --------------------------------------------------------------------------------------
+
+
+def _cmd_check(ctx: _Context) -> int:
+    """The contract kit's checks; ``providerhub.testing`` is imported only by this command."""
+    from providerhub.testing.installed import check_installed
+
+    rows = check_installed(ctx.args.targets)
+    if ctx.args.json:
+        _json([row._asdict() for row in rows], ctx.out)
+    elif rows:
+        _table(("PLUGIN", "PROVIDER", "CHECK", "RESULT", "REASON"), rows, ctx.out)
+    counts = {outcome: sum(row.outcome == outcome for row in rows) for outcome in ("passed", "failed", "skipped")}
+    if not rows:
+        ctx.err.write(f"{PROG}: no plugins are installed, nothing to check\n")
+    elif not ctx.args.json:
+        ctx.err.write(f"{PROG}: {len(rows)} checks: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n")
+    return EXIT_UNEXPECTED if counts["failed"] else EXIT_OK
 
 
 # -- entry point --------------------------------------------------------------------------------

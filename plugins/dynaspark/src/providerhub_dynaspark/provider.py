@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
+    from providerhub.testing import Reply, Request
 
 __all__ = ["DEFAULT_TIMEOUT", "ENDPOINT_ENV", "Dynaspark"]
 
@@ -80,8 +81,20 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     def endpoint(cls, api_endpoint: str | None = None) -> str:
-        """The URL to post to: ``api_endpoint``, else ``$DYNASPARK_API_ENDPOINT``, else the class default."""
-        return api_endpoint or os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+        """The URL to post to: ``api_endpoint``, else a configured ``api_endpoint`` declaration, else
+        ``$DYNASPARK_API_ENDPOINT``, else the service's own endpoint."""
+        if api_endpoint:
+            return api_endpoint
+        if cls.api_endpoint and cls.api_endpoint != Dynaspark.api_endpoint:  # set through configure()
+            return cls.api_endpoint
+        return os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+
+    @classmethod
+    def standin_reply(cls, request: Request, pieces: Sequence[str]) -> Reply:
+        """How the service answers ``pieces`` (for ``providerhub.testing``): all of it in one JSON object."""
+        from providerhub.testing import Reply
+
+        return Reply.json({"response": "".join(pieces)})
 
     @classmethod
     async def create_async_generator(

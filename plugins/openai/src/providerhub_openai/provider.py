@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
+    from providerhub.testing import Reply, Request
 
 __all__ = ["DEFAULT_FIRST_CHUNK_TIMEOUT", "DEFAULT_TIMEOUT", "OpenAI"]
 
@@ -109,6 +110,28 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
     """The wire name of the ``max_tokens`` option: OpenAI's current one here, ``max_tokens`` elsewhere."""
     first_chunk_timeout: ClassVar[float | None] = DEFAULT_FIRST_CHUNK_TIMEOUT
     """Seconds until the answer must start; ``None`` leaves only the whole request's ``timeout``."""
+
+    @classmethod
+    def standin_reply(cls, request: Request, pieces: Sequence[str]) -> Reply:
+        """How the API answers ``pieces`` (for ``providerhub.testing``): a chat-completion event stream,
+        or one JSON body when the request does not ask for a stream."""
+        import json
+
+        from providerhub.testing import Reply
+
+        body = json.loads(request.body or b"{}")
+        head = {"id": "chatcmpl-standin", "created": 0, "model": body.get("model", cls.default_model)}
+        if body.get("stream") is not True:
+            message = {"role": "assistant", "content": "".join(pieces)}
+            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            return Reply.json({**head, "object": "chat.completion", "choices": [choice]})
+
+        def chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            return {**head, "object": "chat.completion.chunk", "choices": [choice]}
+
+        deltas = [chunk({"content": piece}) for piece in pieces]
+        return Reply.sse([chunk({"role": "assistant", "content": ""}), *deltas, chunk({}, "stop"), "[DONE]"])
 
     @classmethod
     def chat_url(cls, api_base: str | None = None) -> str:

@@ -1,0 +1,1 @@
+"""Tests of providerhub.testing, the contract kit."""
