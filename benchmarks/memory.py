@@ -18,7 +18,7 @@ import statistics
 import tracemalloc
 from collections.abc import Awaitable, Callable
 
-from standin import providerhub_send, raw_post, serving
+from standin import providerhub_send, raw_post, raw_session, serving
 
 
 async def in_flight_bytes(send: Callable[[], Awaitable[None]], requests: int, settle: float) -> float:
@@ -33,10 +33,8 @@ async def in_flight_bytes(send: Callable[[], Awaitable[None]], requests: int, se
 
 
 async def run(url: str, requests: int, rounds: int, settle: float) -> dict[str, float]:
-    import aiohttp
-
     via_providerhub = providerhub_send(url)
-    shared = aiohttp.ClientSession()
+    shared = raw_session()
 
     async def via_raw() -> None:
         await raw_post(shared, url)

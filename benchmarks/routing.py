@@ -76,7 +76,7 @@ async def compare(on: Send, off: Send, rounds: int, requests: int, concurrency: 
         pair = [("on", on), ("off", off)]
         got = {}
         for name, send in pair if i % 2 else pair[::-1]:
-            got[name] = await rate(send, requests, concurrency)
+            got[name] = (await rate(send, requests, concurrency))[0]  # requests/s
         on_rps.append(got["on"])
         off_rps.append(got["off"])
         ratios.append(got["off"] / got["on"])

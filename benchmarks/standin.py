@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -86,8 +89,29 @@ asyncio.run(main())
 """
 
 
+def raw_session() -> Any:
+    """A raw aiohttp session carrying the browser headers, as Dynaspark's shared session does."""
+    import aiohttp
+
+    return aiohttp.ClientSession(headers=HEADERS)
+
+
 async def raw_post(session: Any, url: str) -> None:
-    """The request Dynaspark sends (multipart form, same headers), written directly against aiohttp."""
+    """The same bytes Dynaspark sends, written directly against aiohttp: the form encoded into one
+    buffer (a fresh random boundary per request), posted on a ``raw_session()``; the JSON answer read."""
+    boundary = os.urandom(16).hex()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="user_input"\r\n\r\n{MESSAGES[0]["content"]}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="ai_model"\r\n\r\n{MODEL}\r\n--{boundary}--\r\n'
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    async with session.post(url, data=body, headers=headers) as response:
+        response.raise_for_status()
+        assert json.loads(await response.read())["response"]
+
+
+async def formdata_post(session: Any, url: str) -> None:
+    """What a person would write with aiohttp: ``FormData`` (streamed part by part: other bytes, more writes)."""
     import aiohttp
 
     form = aiohttp.FormData(default_to_multipart=True)
@@ -136,3 +160,36 @@ def serving(delay: float = 0.0, lean: bool = False) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+async def wire_bytes(*sends: Callable[[str], Awaitable[None]]) -> list[bytes]:
+    """The bytes each ``send(url)`` puts on the wire (to one server), the random boundary replaced by ``BOUNDARY``."""
+    got: list[bytes] = []
+    writers: list[asyncio.StreamWriter] = []
+    answer = b'{"response": "fast enough"}'
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while not reader.at_eof():
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+            request = head + await reader.readexactly(length)
+            boundary = re.search(rb"boundary=([0-9a-f]+)", request)
+            got.append(request.replace(boundary.group(1), b"BOUNDARY") if boundary else request)
+            ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(answer)
+            writer.write(ok + answer)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/generate_response"
+    async with server:
+        for send in sends:
+            await send(url)
+        for writer in writers:  # the clients keep their connections alive; end them before the server closes
+            writer.close()
+        await asyncio.sleep(0.05)
+    return got

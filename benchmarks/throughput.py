@@ -1,14 +1,18 @@
-"""Request throughput: Dynaspark through providerhub against raw aiohttp, on one local stand-in server.
+"""Request path: Dynaspark through providerhub against raw aiohttp posting the same bytes, on one server.
 
-Three clients post the same form to the same server (run in its own process) at the same
-concurrency:
+Every side posts to the same server (run in its own process) at the same concurrency:
 - ``providerhub``: ``get_provider("gemini-1.5-flash").create_async_generator(...)``;
-- ``raw shared``: one long-lived ``aiohttp.ClientSession`` posting the form itself (the baseline);
-- ``new session``: a new ``ClientSession`` per request (the pattern providerhub replaces).
-Rounds alternate the order of the sides so drift hits all alike; the figures are median
-requests/s ratios to the baseline.
+- ``raw same bytes`` (the baseline): one long-lived ``aiohttp.ClientSession`` with the same
+  headers posting the same bytes (the form encoded into one buffer), reading the same JSON;
+- ``raw FormData`` (user-facing, not like for like): the same session posting aiohttp's
+  ``FormData``, which writes the form part by part;
+- ``new session per request`` (user-facing): the same bytes on a new ``ClientSession`` each time.
+Before timing, one request of each side goes to a recording server and the bytes are compared
+(boundaries masked). Per round each side's requests/s and client CPU per request
+(``time.process_time``: this process only, the server's CPU is not counted) are measured; the
+order of the sides rotates; the figures are medians of per-round ratios to the baseline.
 
-Run: ``python benchmarks/throughput.py [--rounds 7] [--requests 2000] [--concurrency 50]``
+Run: ``python benchmarks/throughput.py [--rounds 9] [--requests 2000] [--concurrency 50]``
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-from standin import providerhub_send, raw_post, serving
+from standin import formdata_post, providerhub_send, raw_post, raw_session, serving, wire_bytes
 
 Send = Callable[[], Awaitable[None]]
+BASELINE = "raw same bytes"
 
 
-async def rate(send: Send, requests: int, concurrency: int) -> float:
-    """Requests per second for ``requests`` sends by ``concurrency`` workers."""
+async def rate(send: Send, requests: int, concurrency: int) -> tuple[float, float]:
+    """Requests per second and client CPU seconds per request for ``requests`` sends by ``concurrency`` workers."""
     left = requests
 
     async def worker() -> None:
@@ -34,51 +39,85 @@ async def rate(send: Send, requests: int, concurrency: int) -> float:
             left -= 1
             await send()
 
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return requests / (time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return requests / wall, cpu / requests
+
+
+async def same_bytes_check() -> dict[str, bool]:
+    """Whether each side sends the baseline's bytes (boundary masked)."""
+    import os
+
+    import aiohttp
+
+    session = raw_session()
+    plain = aiohttp.ClientSession()
+    saved = os.environ.get("DYNASPARK_API_ENDPOINT")
+
+    async def via_providerhub(url: str) -> None:
+        await providerhub_send(url)()
+
+    try:
+        ours, raw, form = await wire_bytes(
+            via_providerhub, lambda url: raw_post(session, url), lambda url: formdata_post(plain, url)
+        )
+    finally:
+        await session.close()
+        await plain.close()
+        if saved is not None:
+            os.environ["DYNASPARK_API_ENDPOINT"] = saved
+    return {"providerhub": ours == raw, "raw FormData": form == raw}
 
 
 async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[str, float]:
     import aiohttp
 
+    same = await same_bytes_check()
     via_providerhub = providerhub_send(url)
-    shared = aiohttp.ClientSession()
+    shared = raw_session()
+    plain = aiohttp.ClientSession()
 
-    async def via_shared() -> None:
+    async def via_raw() -> None:
         await raw_post(shared, url)
 
+    async def via_formdata() -> None:
+        await formdata_post(plain, url)
+
     async def via_new_session() -> None:
-        async with aiohttp.ClientSession() as session:
+        async with raw_session() as session:
             await raw_post(session, url)
 
-    sides: dict[str, Send] = {"providerhub": via_providerhub, "raw shared": via_shared, "new session": via_new_session}
+    sides: dict[str, Send] = {
+        "providerhub": via_providerhub,
+        BASELINE: via_raw,
+        "raw FormData": via_formdata,
+        "new session per request": via_new_session,
+    }
     for send in sides.values():  # warm connections and code paths
-        await rate(send, concurrency * 2, concurrency)
-    results: dict[str, list[float]] = {name: [] for name in sides}
-    ratios: dict[str, list[float]] = {"providerhub": [], "new session": []}
+        await rate(send, concurrency * 4, concurrency)
+    rps: dict[str, list[float]] = {name: [] for name in sides}
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
     order = list(sides)
     for i in range(rounds):
-        for name in order[i % 3 :] + order[: i % 3]:
-            results[name].append(await rate(sides[name], requests, concurrency))
-        for name in ratios:
-            ratios[name].append(results[name][-1] / results["raw shared"][-1])
+        for name in order[i % len(order) :] + order[: i % len(order)]:
+            r, c = await rate(sides[name], requests, concurrency)
+            rps[name].append(r)
+            cpu[name].append(c)
     await shared.close()
-    return {
-        "raw_shared_rps": statistics.median(results["raw shared"]),
-        "providerhub_rps": statistics.median(results["providerhub"]),
-        "new_session_rps": statistics.median(results["new session"]),
-        "providerhub_ratio": statistics.median(ratios["providerhub"]),
-        "new_session_ratio": statistics.median(ratios["new session"]),
-        "providerhub_vs_new_session": statistics.median(
-            p / n for p, n in zip(results["providerhub"], results["new session"], strict=True)
-        ),
-    }
+    await plain.close()
+    row = {"same_bytes": float(same["providerhub"]), "formdata_same_bytes": float(same["raw FormData"])}
+    for name in sides:
+        row[f"{name} rps"] = statistics.median(rps[name])
+        row[f"{name} cpu_us"] = statistics.median(cpu[name]) * 1e6
+        row[f"{name} rps_ratio"] = statistics.median(a / b for a, b in zip(rps[name], rps[BASELINE], strict=True))
+        row[f"{name} cpu_ratio"] = statistics.median(a / b for a, b in zip(cpu[name], cpu[BASELINE], strict=True))
+    return row
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument(
@@ -90,12 +129,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     with serving(lean=args.server == "lean") as url:
         row = asyncio.run(run(url, args.rounds, args.requests, args.concurrency))
-    print(f"server: {args.server}; ", end="")
     print(
-        f"raw shared session {row['raw_shared_rps']:.0f} req/s; providerhub {row['providerhub_rps']:.0f} req/s "
-        f"= {row['providerhub_ratio']:.2f}x; new session per request {row['new_session_rps']:.0f} req/s "
-        f"= {row['new_session_ratio']:.2f}x; providerhub / new session = {row['providerhub_vs_new_session']:.2f}x"
+        f"server: {args.server}, {args.concurrency} concurrent; providerhub sends the baseline's bytes: "
+        f"{'yes' if row['same_bytes'] else 'NO'}; FormData sends them: {'yes' if row['formdata_same_bytes'] else 'no'}"
     )
+    print(f"  {'side':<24} {'req/s':>7} {'x base':>6}  {'CPU us/req':>10} {'x base':>6}")
+    for name in ("providerhub", BASELINE, "raw FormData", "new session per request"):
+        print(
+            f"  {name:<24} {row[f'{name} rps']:>7.0f} {row[f'{name} rps_ratio']:>6.2f}  "
+            f"{row[f'{name} cpu_us']:>10.0f} {row[f'{name} cpu_ratio']:>6.2f}"
+        )
     return row
 
 

@@ -176,3 +176,22 @@ def test_no_warning_when_all_plugins_are_good(plugin_site: PluginSite) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         providerhub.reload()
+
+
+def test_the_hook_markers_set_what_pluggy_reads() -> None:
+    import pluggy
+
+    from providerhub import hookimpl, hookspec
+
+    def mine() -> None: ...
+
+    def theirs() -> None: ...
+
+    for options in ({}, {"tryfirst": True}, {"specname": "register_providers", "wrapper": True}):
+        hookimpl(**options)(mine)  # type: ignore[call-overload]
+        pluggy.HookimplMarker("providerhub")(**options)(theirs)
+        assert mine.providerhub_impl == theirs.providerhub_impl  # type: ignore[attr-defined]
+    hookspec(mine)
+    pluggy.HookspecMarker("providerhub")(theirs)
+    read = ("firstresult", "historic", "warn_on_impl")  # what pluggy's HookSpec takes from them
+    assert [mine.providerhub_spec[k] for k in read] == [theirs.providerhub_spec[k] for k in read]  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -229,10 +230,9 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
     default = hub.default_hub()
-    eps = providerhub.discovery.entry_points(default.plugins, default.disable_plugins)
     where = index.locate(None, default._index_settings())
     assert where is not None
-    assert index.read(where, index.key(eps, where)) is not None
+    assert index.read(where, index.key(where)) is not None
     assert index.read(where, ("other",)) is None
     with pytest.raises(ModelNotFoundError):
         providerhub.get_provider("m-2")
@@ -407,3 +407,86 @@ def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
         tuple(providerhub.list_plugins()),
         tuple(providerhub.list_providers()),
     )
+
+
+# -- the key: what a start can know without reading any distribution's metadata --------------------
+
+NOTHING_SCANNED = """
+import json, sys
+import providerhub
+res = providerhub.resolve({model!r})
+print(json.dumps({{
+    "answer": [res.provider.__name__, res.model],
+    "from_index": providerhub.hub.registry().from_index,
+    "loaded": sorted(m for m in ("pluggy", "importlib_metadata", "importlib.metadata", "asyncio") if m in sys.modules),
+}}))
+"""
+
+
+def test_a_warm_start_reads_no_metadata_and_imports_no_pluggy(plugin_site: PluginSite) -> None:
+    plugin_site.add("one", provider_source("One", ["one-1"]))
+    plugin_site.add("two", provider_source("Two", ["two-1"]))
+    assert run(NOTHING_SCANNED.format(model="two-1"), plugin_site)["from_index"] is False
+    warm = run(NOTHING_SCANNED.format(model="two-1"), plugin_site)
+    assert warm == {"answer": ["Two", "two-1"], "from_index": True, "loaded": []}
+
+
+def test_the_listing_commands_start_without_asyncio(plugin_site: PluginSite) -> None:
+    plugin_site.add("one", provider_source("One", ["one-1"]))
+    code = """
+        import contextlib, io, json, sys
+        from providerhub.cli import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            codes = [main(["resolve", "one-1"]), main(["models"]), main(["--version"])]
+        print(json.dumps({"codes": codes, "asyncio": "asyncio" in sys.modules}))
+    """
+    assert run(code, plugin_site) == {"codes": [0, 0, 0], "asyncio": False}
+
+
+def test_a_changed_pythonpath_is_a_miss(plugin_site: PluginSite, tmp_path: Path) -> None:
+    plugin_site.add("base", provider_source("Base", ["m-1"]))
+    other = PluginSite(tmp_path / "other")
+    other.root.mkdir()
+    other.add("better", provider_source("Better", ["m-1"], priority=5))
+    assert who_serves(plugin_site, "m-1")["answer"] == ["Base", "m-1", ["Base"]]
+    assert who_serves(plugin_site, "m-1")["from_index"] is True
+    both = os.pathsep.join([str(plugin_site.root), str(other.root)])
+    found = who_serves(plugin_site, "m-1", PYTHONPATH=both)
+    assert found["answer"] == ["Better", "m-1", ["Better", "Base"]] and found["from_index"] is False
+    assert who_serves(plugin_site, "m-1")["answer"] == ["Base", "m-1", ["Base"]]  # and back
+
+
+def test_an_editable_plugin_is_seen_when_reinstalled_or_when_its_code_changed(
+    plugin_site: PluginSite, tmp_path: Path
+) -> None:
+    # An editable install: the dist-info in the site folder, the code in the project's own folder on sys.path.
+    src = tmp_path / "project"
+    src.mkdir()
+    module = src / "ph_test_editable.py"
+    module.write_text(provider_source("Editable", ["ed-1"]))
+    plugin_site.add_dist("ph-test-editable", b"[providerhub]\neditable = ph_test_editable\n")
+    path = os.pathsep.join([str(plugin_site.root), str(src)])
+    assert who_serves(plugin_site, "ed-1", PYTHONPATH=path)["answer"] == ["Editable", "ed-1", ["Editable"]]
+    assert who_serves(plugin_site, "ed-1", PYTHONPATH=path)["from_index"] is True
+    # The code edited in place: a start that imports the plugin notices and discovers again.
+    module.write_text(provider_source("Editable", ["ed-2"]))
+    shutil.rmtree(src / "__pycache__", ignore_errors=True)  # the same size within the same second: no stale bytecode
+    assert who_serves(plugin_site, "ed-1", PYTHONPATH=path)["answer"] == "ModelNotFoundError"
+    assert who_serves(plugin_site, "ed-2", PYTHONPATH=path)["answer"] == ["Editable", "ed-2", ["Editable"]]
+    # Reinstalled with another entry point: the site folder's time changes, the index is rebuilt.
+    (src / "ph_test_editable_v2.py").write_text(provider_source("EditableTwo", ["ed-3"]))
+    plugin_site.add_dist("ph-test-editable", b"[providerhub]\neditable = ph_test_editable_v2\n", version="2.0")
+    again = who_serves(plugin_site, "ed-3", PYTHONPATH=path)
+    assert again["answer"] == ["EditableTwo", "ed-3", ["EditableTwo"]] and again["from_index"] is False
+
+
+def test_the_key_holds_the_core_version_and_sys_path(plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    providerhub.get_provider("m-1")
+    where = index.locate(None, hub.default_hub()._index_settings())
+    assert where is not None
+    assert index.read(where, index.key(where)) is not None
+    monkeypatch.setattr(providerhub, "__version__", "999.0")
+    assert index.read(where, index.key(where)) is None
+    monkeypatch.undo()
+    assert index.read(where, index.key(where._replace(entries=(*where.entries, "/elsewhere")))) is None

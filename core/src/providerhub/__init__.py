@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .call import complete, stream
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AllProvidersFailedError,
     Attempt,
@@ -30,7 +31,6 @@ from .errors import (
 )
 from .events import FinishReason, Usage
 from .hookspecs import hookimpl, hookspec
-from .http import raise_for_status
 from .hub import (
     Hub,
     ModelInfo,
@@ -45,7 +45,6 @@ from .hub import (
     resolve,
     unregister_provider,
 )
-from .media import Image, image_type, to_bytes, to_image
 from .messages import format_prompt, validate_messages
 from .providers import AsyncGeneratorProvider, BaseProvider, ProviderModelMixin
 from .registry import PluginInfo, ProviderInfo
@@ -53,6 +52,34 @@ from .resolution import Candidate, Resolution
 from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, Message, Messages
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .call import complete, stream
+    from .http import raise_for_status
+    from .media import Image, image_type, to_bytes, to_image
+
+_LAZY = {
+    "complete": "call",
+    "stream": "call",
+    "raise_for_status": "http",
+    "Image": "media",
+    "image_type": "media",
+    "to_bytes": "media",
+    "to_image": "media",
+}
+"""Names imported on first use: a start that only resolves a model needs none of their modules."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'providerhub' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AllProvidersFailedError",

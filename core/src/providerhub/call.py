@@ -7,7 +7,7 @@ router, and a hub passes its own.
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +124,8 @@ def _wrap(exc: Exception, name: str, model: str, partial: bool) -> ProviderError
     """A stray exception from a provider as the ``ProviderError`` a router can act on."""
     detail = " ".join(str(exc).split()) or type(exc).__name__
     message = f"provider {name} failed: {type(exc).__name__}: {detail}"
-    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+    asyncio = sys.modules.get("asyncio")  # never imported here: ``import providerhub`` stays free of it
+    if isinstance(exc, TimeoutError) or (asyncio is not None and isinstance(exc, asyncio.TimeoutError)):
         return ProviderTimeoutError(message, provider=name, model=model, partial=partial)
     if isinstance(exc, ConnectionError) or any(c.__name__ == "ClientConnectionError" for c in type(exc).__mro__):
         return ProviderConnectionError(message, provider=name, model=model, partial=partial)

@@ -13,18 +13,15 @@ of stdout went away (``| head``), 143 terminated.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import json
 import os
 import re
-import signal
 import sys
-import traceback
 import warnings
 from collections.abc import Coroutine, Sequence
-from typing import Any, NamedTuple, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
 from providerhub.errors import (
@@ -39,6 +36,9 @@ from providerhub.errors import (
 )
 from providerhub.http import redact, timeout_seconds
 from providerhub.resolution import close_matches
+
+if TYPE_CHECKING:
+    import asyncio
 
 PROG = "providerhub"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -78,7 +78,12 @@ class UsageError(ProviderHubError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2."""
+    """argparse, but its errors are one ``providerhub: error:`` line with the usual exit code 2,
+    and its formatter is ``_Formatter`` unless another is given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         hint = f" (see '{self.prog} --help')"
@@ -89,8 +94,23 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the epilog's layout, and a help column wide enough for every command name."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=28)
+        super().__init__(prog, max_help_position=28, width=_columns() - 2)
         self._action_max_length = 16  # argparse undercounts the indented command names
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it, without importing shutil (argparse
+    makes a formatter for every argument added: importing shutil there costs every command its start)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _seconds(text: str) -> float:
@@ -499,6 +519,8 @@ class _Stream:
         self.terminal = _isatty(out)  # on a terminal, control characters in the answer are neutralised
 
     async def _spin(self) -> None:
+        import asyncio
+
         frame = 0
         while True:
             self.err.write(f"\r{SPINNER[frame % len(SPINNER)]}")
@@ -508,6 +530,8 @@ class _Stream:
 
     def start(self) -> None:
         if _isatty(self.err):
+            import asyncio
+
             self.spinner = asyncio.get_running_loop().create_task(self._spin())
 
     def stop(self) -> None:
@@ -567,6 +591,8 @@ def _cmd_chat(ctx: _Context) -> int:
     stream = _Stream(ctx.out, ctx.err)
     try:
         answer = providerhub.stream(model, messages, media=media, timeout=args.timeout, proxy=args.proxy)
+        import asyncio  # only chat needs it: listing and resolving start faster without it
+
         asyncio.run(_until_terminated(_answer(answer, stream)))
     finally:
         stream.end_line()
@@ -579,6 +605,9 @@ class Terminated(Exception):
 
 async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
     """Run ``work``, cancelling it (so its ``finally`` blocks run) if SIGTERM arrives."""
+    import asyncio
+    import signal
+
     task = asyncio.ensure_future(work)
     loop = asyncio.get_running_loop()
     terminated = False
@@ -732,6 +761,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OUTPUT
         except Exception as exc:
             if debug:
+                import traceback
+
                 err.write(_printable(redact("".join(traceback.format_exception(exc))), _CONTROL_IN_ANSWER))
             code = exit_code(exc)
             hint = " (run with --debug for the traceback)" if code == EXIT_UNEXPECTED and not debug else ""

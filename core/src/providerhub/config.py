@@ -1,7 +1,5 @@
 """The user's settings: the ``providerhub.toml`` file and the environment variables that override it."""
 
-from __future__ import annotations
-
 import os
 import sys
 import warnings
@@ -75,6 +73,9 @@ def load(path: str | os.PathLike[str]) -> Config:
         raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror or exc}", path=path) from None
     if len(data) > MAX_BYTES:
         raise ConfigError(f"configuration file {path} is larger than {MAX_BYTES} bytes", path=path)
+    cached = _cached(path, data)
+    if cached is not None:
+        return parse(cached, path)
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
@@ -87,7 +88,70 @@ def load(path: str | os.PathLike[str]) -> Config:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}", path=path) from None
     except RecursionError:
         raise ConfigError(f"configuration file {path} is nested too deeply", path=path) from None
+    _cache(path, data, parsed)
     return parse(parsed, path)
+
+
+# -- the parsed file kept beside the model index: a start need not import a TOML parser -----------
+
+
+def _cache_file(path: str) -> str | None:
+    import zlib
+
+    from .index import cache_dir
+
+    try:
+        folder = cache_dir()
+    except ValueError:  # a relative PROVIDERHUB_CACHE_DIR: the index warns about it
+        return None
+    return os.path.join(folder, f"config-{zlib.crc32(path.encode('utf-8', 'surrogatepass')):08x}.json")
+
+
+def _cached(path: str, data: bytes) -> dict[str, Any] | None:
+    """The parsed TOML stored for exactly these bytes of the file at ``path``, if any."""
+    import json
+
+    file = _cache_file(path)
+    if file is None:
+        return None
+    try:
+        with open(file, "rb") as f:
+            stored = json.loads(f.read(4 * MAX_BYTES + 1024))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if type(stored) is not dict or stored.get("path") != path or stored.get("text") != data.decode("utf-8", "replace"):
+        return None
+    parsed = stored.get("parsed")
+    return parsed if type(parsed) is dict else None
+
+
+def _cache(path: str, data: bytes, parsed: dict[str, Any]) -> None:
+    """Store the parsed TOML for these bytes; values JSON cannot hold (dates) leave it unstored."""
+    import json
+    import tempfile
+
+    file = _cache_file(path)
+    if file is None:
+        return
+    try:
+        text = json.dumps({"path": path, "text": data.decode("utf-8"), "parsed": parsed}, allow_nan=True)
+        if json.loads(text)["parsed"] != parsed:
+            return  # something JSON changes (a float key, a tuple): parse the file each time
+    except (TypeError, ValueError):
+        return
+    folder = os.path.dirname(file)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, file)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:  # a read-only cache only costs the next start a parse
+        pass
 
 
 def parse(data: Mapping[str, Any], path: str | None = None) -> Config:

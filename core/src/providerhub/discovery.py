@@ -6,12 +6,15 @@ import contextlib
 import math
 import os
 import re
+import sys
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import PluginLoadError, PluginLoadWarning, name_list
+from .hookspecs import IMPL_ATTR
 from .registry import PluginInfo, ProviderInfo, describe_provider
 
 if TYPE_CHECKING:
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from .providers import BaseProvider
 
 GROUP = "providerhub"
-_SEPARATORS = re.compile(r"[-_.]+")
+_SEPARATORS = r"[-_.]+"  # compiled on first use (re caches it): a warm start never needs it
 
 PLUGIN_TIMEOUT = 20.0
 """Seconds a plugin's import may take before it is reported and left out (``PROVIDERHUB_PLUGIN_TIMEOUT``)."""
@@ -45,7 +48,7 @@ class PluginSet(NamedTuple):
 
 def normalize(name: str) -> str:
     """A plugin or distribution name in the form used to compare them (PEP 503, lower case)."""
-    return _SEPARATORS.sub("-", name).lower()
+    return re.sub(_SEPARATORS, "-", name).lower()
 
 
 def report(plugin: str, message: str, strict: bool = False) -> None:
@@ -53,6 +56,9 @@ def report(plugin: str, message: str, strict: bool = False) -> None:
     if strict:
         raise PluginLoadError(message, plugin=plugin)
     warnings.warn(message, PluginLoadWarning, stacklevel=3)
+
+
+_report = report  # for the scan's own ``report``, which also keeps the message
 
 
 def dist_key(ep: EntryPoint) -> str:
@@ -78,11 +84,16 @@ def failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _scan(strict: bool = False) -> list[EntryPoint]:
+def _scan(strict: bool = False, notes: list[str] | None = None) -> list[EntryPoint]:
     """Every ``providerhub`` entry point on ``sys.path``, one distribution at a time: a distribution
     whose metadata cannot be read is skipped with one warning, and the first of two declaring the same
-    entry-point name is kept (both are named on one line)."""
+    entry-point name is kept (both are named on one line). Warnings are also added to ``notes``."""
     import importlib_metadata
+
+    def report(plugin: str, message: str, strict: bool) -> None:
+        _report(plugin, message, strict)
+        if notes is not None:
+            notes.append(message)
 
     found: dict[str, EntryPoint] = {}
     seen: set[str] = set()
@@ -115,13 +126,24 @@ def _scan(strict: bool = False) -> list[EntryPoint]:
 
 
 def entry_points(
-    plugins: Sequence[str] | None = None, disable_plugins: Sequence[str] = (), *, strict: bool = False
+    plugins: Sequence[str] | None = None,
+    disable_plugins: Sequence[str] = (),
+    *,
+    strict: bool = False,
+    notes: list[str] | None = None,
 ) -> list[EntryPoint]:
     """The ``providerhub`` entry points allowed by ``plugins`` (``None``: all) and ``disable_plugins``.
 
-    Both hold entry-point or distribution names, compared normalized.
+    Both hold entry-point or distribution names, compared normalized. The warnings given on the
+    way are also added to ``notes`` (the model index repeats them at each start it serves).
     """
-    found = _scan(strict)
+
+    def report(plugin: str, message: str, strict: bool) -> None:
+        _report(plugin, message, strict)
+        if notes is not None:
+            notes.append(message)
+
+    found = _scan(strict, notes)
     only, disabled = _normalized(plugins), _normalized(disable_plugins)
     if only is not None:
         known = {normalize(ep.name) for ep in found} | {dist_key(ep) for ep in found}
@@ -187,7 +209,7 @@ def plugin_timeout() -> float:
     return _timeout
 
 
-def _import(ep: EntryPoint) -> object:
+def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
     """``ep.load()`` in a daemon thread, waited for at most ``plugin_timeout()`` seconds.
 
     A thread cannot be stopped: an import past the bound keeps running in the background, its
@@ -224,8 +246,54 @@ def _import(ep: EntryPoint) -> object:
     raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
 
 
-def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[Any]:
-    """Register ``plugin`` and call its ``register_providers``; raise ``_Fault`` on any fault."""
+class RecordedEntryPoint(NamedTuple):
+    """An entry point as the model index recorded it: loaded by importing its module directly,
+    with no distribution metadata read and no entry-point scan."""
+
+    name: str
+    value: str
+    dist: None = None
+
+    def load(self) -> object:
+        """The object named by ``module:attr.path`` (extras in brackets ignored), as ``EntryPoint.load`` does."""
+        module, _, attrs = self.value.partition("[")[0].partition(":")
+        __import__(module.strip())  # the importlib package is not needed for this (nor imported)
+        found: object = sys.modules[module.strip()]
+        for attr in filter(None, attrs.strip().split(".")):
+            found = getattr(found, attr)
+        return found
+
+
+def _marked_hooks(plugin: object) -> list[Callable[..., Any]] | None:
+    """A module plugin's ``register_providers`` implementations, read from the marker's attribute as
+    pluggy would, when that is all it marks plainly; ``None`` when pluggy must judge it."""
+    if not isinstance(plugin, ModuleType):
+        return None
+    found = []
+    for attr, value in vars(plugin).items():
+        opts = getattr(value, IMPL_ATTR, None) if isinstance(value, FunctionType) else None
+        if opts is None:
+            continue
+        if not isinstance(opts, dict) or (opts.get("specname") or attr) != "register_providers":
+            return None
+        if opts.get("wrapper") or opts.get("hookwrapper") or opts.get("tryfirst") or opts.get("trylast"):
+            return None
+        if value.__code__.co_argcount or value.__code__.co_kwonlyargcount:
+            return None  # pluggy names what the spec does not offer
+        found.append(value)
+    return found if len(found) == 1 else None
+
+
+def _hook_results(pm: pluggy.PluginManager | None, plugin: object, name: str) -> list[Any]:
+    """Register ``plugin`` and call its ``register_providers``; raise ``_Fault`` on any fault.
+
+    Without ``pm`` a plainly marked module's hook is called directly (as pluggy would call it);
+    anything else gets a real plugin manager, which checks and reports it."""
+    marked = _marked_hooks(plugin) if pm is None else None
+    if marked is not None:
+        return _collect(name, marked)
+    if pm is None:
+        pm = plugin_manager()
     try:
         pm.register(plugin, name=name)
     except (Exception, SystemExit) as exc:  # pluggy.PluginValidationError, or the name is taken
@@ -243,10 +311,15 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
     if not impls:
         pm.unregister(plugin)
         raise _Fault(f"plugin {name!r} implements no providerhub hook (expected register_providers)")
+    return _collect(name, [impl.function for impl in impls])
+
+
+def _collect(name: str, functions: Iterable[Callable[..., Any]]) -> list[Any]:
+    """Call each ``register_providers`` implementation and gather what they return, bounded."""
     results: list[Any] = []
-    for impl in impls:
+    for function in functions:
         try:
-            result = impl.function()
+            result = function()
         except (Exception, SystemExit) as exc:
             raise _Fault(f"plugin {name!r}: register_providers() raised {failure(exc)}") from exc
         if result is None:
@@ -272,8 +345,8 @@ def _hook_results(pm: pluggy.PluginManager, plugin: object, name: str) -> list[A
 
 
 def load_plugin(
-    ep: EntryPoint,
-    pm: pluggy.PluginManager,
+    ep: EntryPoint | RecordedEntryPoint,
+    pm: pluggy.PluginManager | None,
     taken: dict[str, str],
     known: PluginInfo | None = None,
     *,
@@ -281,14 +354,16 @@ def load_plugin(
 ) -> tuple[PluginInfo, list[tuple[ProviderInfo, type[BaseProvider]]]]:
     """Import one plugin and validate its providers; its faults are reported, never raised past it
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
-    ``known`` (from the model index) spares reading the distribution's metadata again."""
+    ``known`` (from the model index) spares reading the distribution's metadata again; ``pm``
+    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed)."""
     dist = ep.dist
     distribution = version = None
     if known is not None:
         distribution, version = known.distribution, known.version
     elif dist is not None:
         with contextlib.suppress(Exception):  # unreadable metadata only costs the listing its name
-            distribution, version = dist.name, dist.version
+            metadata = dist.metadata  # parsed once: ``dist.name`` and ``dist.version`` each parse it again
+            distribution, version = metadata["Name"], metadata["Version"]
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
@@ -334,11 +409,10 @@ def discover(
 ) -> PluginSet:
     """Load every allowed plugin; one plugin's failure leaves the others untouched (unless ``strict``)."""
     eps = entry_points(strict=strict) if eps is None else eps
-    pm = plugin_manager()
     taken = {} if taken is None else taken
     plugins, providers, classes = [], [], {}
     for ep in eps:
-        info, loaded = load_plugin(ep, pm, taken, strict=strict)
+        info, loaded = load_plugin(ep, None, taken, strict=strict)  # pluggy only for a plugin that needs it
         plugins.append(info)
         for record, cls in loaded:
             providers.append(record)

@@ -3,8 +3,6 @@
 Consumers that want text keep ``isinstance(chunk, str)``; these tell the rest of the story.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -1,18 +1,90 @@
-"""The hooks a providerhub plugin implements."""
+"""The hooks a providerhub plugin implements.
+
+The markers set the very attributes pluggy's ``HookspecMarker``/``HookimplMarker`` set (pluggy
+reads them when a plugin is registered), without importing pluggy: a start served by the model
+index calls a plugin's hook directly and never needs it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-import pluggy
-
-from .providers import BaseProvider
+if TYPE_CHECKING:
+    from .providers import BaseProvider
 
 PROJECT = "providerhub"
 """The pluggy project name, which is also the entry-point group plugins declare."""
+IMPL_ATTR = PROJECT + "_impl"
+SPEC_ATTR = PROJECT + "_spec"
 
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class HookimplMarker:
+    """``pluggy.HookimplMarker("providerhub")``, attribute for attribute."""
+
+    @overload
+    def __call__(
+        self,
+        function: F,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> F: ...
+
+    @overload
+    def __call__(
+        self,
+        function: None = ...,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> Callable[[F], F]: ...
+
+    def __call__(
+        self,
+        function: F | None = None,
+        hookwrapper: bool = False,
+        optionalhook: bool = False,
+        tryfirst: bool = False,
+        trylast: bool = False,
+        specname: str | None = None,
+        wrapper: bool = False,
+    ) -> F | Callable[[F], F]:
+        """Mark ``function`` as a hook implementation (or return a decorator that does)."""
+        opts = {
+            "wrapper": wrapper,
+            "hookwrapper": hookwrapper,
+            "optionalhook": optionalhook,
+            "tryfirst": tryfirst,
+            "trylast": trylast,
+            "specname": specname,
+        }
+
+        def mark(func: F) -> F:
+            setattr(func, IMPL_ATTR, opts)
+            return func
+
+        return mark(function) if function is not None else mark
+
+
+class HookspecMarker:
+    """``pluggy.HookspecMarker("providerhub")``, attribute for attribute."""
+
+    def __call__(self, function: F) -> F:
+        setattr(function, SPEC_ATTR, {"firstresult": False, "historic": False, "warn_on_impl": None})
+        return function
+
+
+hookspec = HookspecMarker()
+hookimpl = HookimplMarker()
 
 
 @hookspec

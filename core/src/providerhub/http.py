@@ -12,9 +12,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
 
@@ -24,7 +22,7 @@ MAX_ERROR_BODY_BYTES = 64 * 1024
 """How much of an error answer is read; only its excerpt is kept."""
 MAX_BODY_ENV = "PROVIDERHUB_MAX_RESPONSE_BYTES"
 
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE = rb"(?is)<title[^>]*>(.*?)</title>"  # patterns compiled on first use (re caches them)
 _EXCERPT_CHARS = 200
 _CHUNK = 64 * 1024
 
@@ -32,11 +30,13 @@ _CHUNK = 64 * 1024
 # -- secrets ------------------------------------------------------------------------------------
 
 _MASK = "***"
-_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*""")
+_URL_IN_TEXT = r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>`]*"""
 
 
 def redact_url(url: object) -> str:
     """``url`` fit to show: user-info removed and every query value masked (``?key=***``)."""
+    from urllib.parse import SplitResult, urlsplit  # here: resolving a model never needs it
+
     text = str(url)
     try:
         parts = urlsplit(text)
@@ -53,7 +53,7 @@ def redact_url(url: object) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every URL in it passed through ``redact_url`` (for messages written by others)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    return re.sub(_URL_IN_TEXT, lambda m: redact_url(m.group(0)), text)
 
 
 # -- bounds ---------------------------------------------------------------------------------------
@@ -115,8 +115,26 @@ def _release(response: Any) -> None:
 
 
 async def read_body(response: Any, limit: int | None = None, *, provider: str | None = None) -> bytes:
-    """The whole body of an aiohttp response (decompressed), or a ``ResponseError`` past ``limit`` bytes."""
-    return b"".join([chunk async for chunk in iter_body(response, limit, provider=provider)])
+    """The whole body of an aiohttp response (decompressed), or a ``ResponseError`` past ``limit`` bytes.
+
+    A body framed by a ``Content-Length`` within the cap and not compressed is read in one go
+    (the framing bounds it); any other is counted chunk by chunk.
+    """
+    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
+    length = getattr(response, "content_length", None)
+    if type(length) is int and 0 <= length <= cap and not _encoded(response) and hasattr(response, "read"):
+        body: bytes = await response.read()
+        if len(body) > cap:  # a framing that did not hold: refused as a long stream is
+            raise _error(response, provider, f"answered more than {cap:,} bytes; the answer was cut off")
+        return body
+    return b"".join([chunk async for chunk in iter_body(response, cap, provider=provider)])
+
+
+def _encoded(response: Any) -> bool:
+    """Whether the body is sent compressed (it may then grow past its ``Content-Length``)."""
+    headers = getattr(response, "headers", None)
+    encoding = headers.get("Content-Encoding") if headers is not None else None
+    return bool(encoding) and str(encoding).strip().lower() != "identity"
 
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -189,6 +207,8 @@ def retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> 
     text = str(raw).strip()[:64]
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return min(float(text), _MAX_RETRY_AFTER)
+    from email.utils import parsedate_to_datetime  # only for an HTTP-date: it imports socket and more
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -213,7 +233,7 @@ def is_html(body: bytes, content_type: str | None = None) -> bool:
 def summarize(body: bytes, status: int | None, content_type: str | None = None) -> str:
     """A short, single-line excerpt of a body; an HTML page is named, never dumped."""
     if is_html(body, content_type):
-        match = _TITLE.search(body[:8192])
+        match = re.search(_TITLE, body[:8192])
         title = " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
         where = f", status {status}" if status is not None else ""
         return f"HTML page{where}" + (f": {title[:80]!r}" if title else "")

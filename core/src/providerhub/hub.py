@@ -1,7 +1,5 @@
 """The hub: one registry and the settings it was built with; the module-level calls use the default hub."""
 
-from __future__ import annotations
-
 import os
 import threading
 import warnings
@@ -119,30 +117,33 @@ class Hub:
         return (self.plugins, self.disable_plugins, canonical(self.config.providers))
 
     def _discover(self, use_index: bool) -> _Plugins:
-        eps = discovery.entry_points(self.plugins, self.disable_plugins, strict=self.strict)
         where = (
             index.locate(self.cache_dir, self._index_settings()) if self.use_index else None
         )  # before any plugin runs
         if use_index and where is not None:
-            stored = index.read(where, index.key(eps, where))
+            stored = index.read(where, index.key(where))
             if stored is not None:
-                indexed = index.IndexedPlugins(eps, stored.plugins, stored.providers, strict=self.strict)
+                indexed = index.IndexedPlugins(stored.plugins, stored.providers, strict=self.strict)
                 try:
                     indexed.retry_failed()
                 except index.StaleIndexError:
                     pass
                 else:
+                    for note in stored.scan_notes:
+                        warnings.warn(note, PluginLoadWarning, stacklevel=4)
                     for note in stored.notes:
                         warnings.warn(note, ConfigWarning, stacklevel=4)
                     tables = [t for t in self.config.providers if t.name.lower() in stored.applied]
                     loader = _ConfiguredLoader(tables, stored.providers, indexed.provider_class)
                     return _Plugins(indexed.plugins, stored.configured, loader.verified, True)
+        scan_notes: list[str] = []
+        eps = discovery.entry_points(self.plugins, self.disable_plugins, strict=self.strict, notes=scan_notes)
         found = discovery.discover(eps, strict=self.strict)
         configured, notes, classes, applied = _configure(self.config, found.providers, found.classes)
         if where is not None:
-            # Time stamps read after the imports: writing their bytecode may touch a plugin folder's.
-            stored = index.Stored(found.plugins, found.providers, configured, notes, applied)
-            index.write(where, index.key(eps, where), stored)
+            # Time stamps read after the imports: writing their bytecode may touch a sys.path folder's.
+            stored = index.Stored(found.plugins, found.providers, configured, notes, applied, tuple(scan_notes))
+            index.write(where, index.key(where), stored)
         return _Plugins(found.plugins, configured, lambda record: classes[record.name], False)
 
     def _assemble(self, plugins: _Plugins) -> Registry:

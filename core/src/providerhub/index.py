@@ -1,17 +1,18 @@
 """The persistent model index: discovery's result cached on disk, so a start imports only what it uses.
 
-The index is keyed by everything that can change what discovery finds: the interpreter, the
-hub's settings that shape the registry (plugin filters, the configuration file's provider
-tables), each plugin's entry point, dist-info folder and that folder's modification time, and
-the modification time of every folder holding a plugin (an install or removal there changes
-it). A key mismatch, or a file that is not whole and well-formed, is a miss. A plugin that no
-longer registers what the index recorded makes the index stale (``StaleIndexError``); callers
-then fall back to full discovery and rewrite it.
+The index is keyed by everything that can change what discovery finds, all known without
+reading any distribution's metadata: the interpreter, providerhub's version, the hub's settings
+that shape the registry (plugin filters, the configuration file's provider tables), and each
+``sys.path`` entry with its modification time (an install, upgrade or removal there changes
+it). A start that finds its key imports only the plugin it uses, from the module the index
+recorded: no entry-point scan, no ``importlib_metadata``, no pluggy. A key mismatch, or a
+file that is not whole and well-formed, is a miss. A plugin that no longer registers what the
+index recorded makes the index stale (``StaleIndexError``); callers then fall back to full
+discovery and rewrite it.
 """
 
-from __future__ import annotations
-
 import contextlib
+import itertools
 import json
 import os
 import stat
@@ -20,19 +21,16 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .discovery import load_plugin, plugin_manager
+from .discovery import RecordedEntryPoint, load_plugin
 from .errors import PluginLoadWarning
 from .registry import PluginInfo, ProviderInfo
 
 if TYPE_CHECKING:
-    from importlib_metadata import EntryPoint
-
     from .providers import BaseProvider
 
-FORMAT = 3
+FORMAT = 5
 MAGIC = b"providerhub index\n"
 _HEADER = struct.Struct(">QI")
 """After the magic: the payload's length and its CRC-32, both checked before it is decoded."""
@@ -55,6 +53,8 @@ class Place(NamedTuple):
     file: str
     settings: tuple[Any, ...]
     """Plain data (JSON-representable): what of the hub's settings shapes its registry."""
+    entries: tuple[str, ...] = ()
+    """``sys.path`` as it was before any plugin ran."""
 
 
 class Stored(NamedTuple):
@@ -69,6 +69,8 @@ class Stored(NamedTuple):
     """Warnings applying the configuration gave, shown again at each start that reads the index."""
     applied: tuple[str, ...] = ()
     """Names (lower case) of the provider tables that applied."""
+    scan_notes: tuple[str, ...] = ()
+    """Warnings looking for plugins gave (a distribution skipped, a name declared twice), shown again."""
 
 
 def cache_dir() -> str:
@@ -116,30 +118,37 @@ def locate(folder: str | None = None, settings: tuple[Any, ...] = ()) -> Place |
             _warned.add(str(exc))
             warnings.warn(str(exc), PluginLoadWarning, stacklevel=3)
         return None
-    return Place(file, settings)
+    return Place(file, settings, tuple(entry for entry in sys.path if isinstance(entry, str)))
 
 
-def _mtime(path: str | None) -> int | None:
+def _mtime(path: str) -> int | None:
     try:
-        return os.stat(path).st_mtime_ns if path else None
+        return os.stat(path).st_mtime_ns
     except OSError:
         return None
 
 
-def key(eps: Sequence[EntryPoint], where: Place) -> tuple[Any, ...]:
-    """What the index must have been built from to be valid now (time stamps are read now, the rest
-    comes from ``where``)."""
-    plugins = []
-    folders = set()
-    for ep in eps:
-        found = getattr(ep.dist, "_path", None)
-        found = None if found is None else str(found)
-        plugins.append((ep.name, ep.value, found, _mtime(found)))
-        if found is not None:
-            folders.add(os.path.dirname(found))
-    # an install or removal beside a plugin (its SDK, say) changes the folder's time
-    places = tuple((folder, _mtime(folder)) for folder in sorted(folders))
-    return (FORMAT, sys.version, where.settings, places, tuple(plugins))
+def _metadata_in_working_directory() -> tuple[str, ...] | None:
+    """The distribution folders in the working directory (``""`` on ``sys.path``): its time
+    changes with every file saved there, so its key is what discovery would find in it."""
+    try:
+        return tuple(sorted(n for n in os.listdir(".") if n.endswith((".dist-info", ".egg-info"))))
+    except OSError:
+        return None
+
+
+def key(where: Place) -> tuple[Any, ...]:
+    """What the index must have been built under to be valid now, known without reading any metadata.
+
+    Besides the interpreter, providerhub's own version and the hub's settings, each ``sys.path``
+    entry and its modification time: installing, upgrading or removing a distribution (an
+    editable one included) adds or removes a ``.dist-info`` folder there, which changes the time;
+    a changed ``PYTHONPATH`` changes the entries. Read after discovery when writing: importing
+    plugins may write bytecode beside them.
+    """
+    core = sys.modules["providerhub"]
+    places = tuple((entry, _mtime(entry) if entry else _metadata_in_working_directory()) for entry in where.entries)
+    return (FORMAT, sys.version, sys.executable, getattr(core, "__version__", None), where.settings, places)
 
 
 # The record shapes, field by field: s str, s? str or None, i int, b bool, [s] list of str, [ss] pairs of str.
@@ -163,21 +172,47 @@ def _fits(value: object, kind: str) -> bool:
     return all(type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is str for v in value)
 
 
-def _frozen(value: Any, kind: str) -> Any:
-    return tuple(map(tuple, value)) if kind == "[ss]" else tuple(value) if kind == "[s]" else value
+_TYPES = {"s": (str,), "s?": (str, type(None)), "i": (int,), "b": (bool,), "[s]": (list,), "[ss]": (list,)}
+_STR, _LIST, _TWO = {str}, {list}, {2}
+_signatures: dict[tuple[str, ...], frozenset[tuple[type, ...]]] = {}
+
+
+def _allowed(shape: tuple[str, ...]) -> frozenset[tuple[type, ...]]:
+    """Every tuple of field types a record of ``shape`` may have (a set lookup checks a whole record)."""
+    found = _signatures.get(shape)
+    if found is None:
+        found = _signatures[shape] = frozenset(itertools.product(*(_TYPES[kind] for kind in shape)))
+    return found
 
 
 def _records(value: object, shape: tuple[str, ...]) -> list[tuple[Any, ...]] | None:
-    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit."""
+    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit.
+
+    Checked record by record with set operations: an index of thousands of providers is read at
+    every start, so no per-field function calls."""
     if type(value) is not list:
         return None
+    allowed = _allowed(shape)
+    strings = [i for i, kind in enumerate(shape) if kind == "[s]"]
+    pairs = [i for i, kind in enumerate(shape) if kind == "[ss]"]
     records = []
     for item in value:
-        if type(item) is not list or len(item) != len(shape):
+        if type(item) is not list or tuple(map(type, item)) not in allowed:
             return None
-        if not all(_fits(field, kind) for field, kind in zip(item, shape, strict=True)):
-            return None
-        records.append(tuple(_frozen(f, k) for f, k in zip(item, shape, strict=True)))
+        record = list(item)
+        for i in strings:
+            if not set(map(type, record[i])) <= _STR:
+                return None
+            record[i] = tuple(record[i])
+        for i in pairs:
+            field = record[i]
+            if field:
+                if not (set(map(type, field)) <= _LIST and set(map(len, field)) <= _TWO):
+                    return None
+                if not set(map(type, itertools.chain.from_iterable(field))) <= _STR:
+                    return None
+            record[i] = tuple(map(tuple, field))
+        records.append(tuple(record))
     return records
 
 
@@ -200,23 +235,26 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
         document = json.loads(payload)
     except (ValueError, RecursionError):
         return None
-    if type(document) is not list or len(document) != 6:
+    if type(document) is not list or len(document) != 7:
         return None
-    stored_key, plugins, providers, configured, notes, applied = document
+    stored_key, plugins, providers, configured, notes, applied, scan_notes = document
     if expected is not None and stored_key != _plain(expected):
         return None
     plugin_records, provider_records = _records(plugins, _PLUGIN), _records(providers, _PROVIDER)
-    configured_records = _records(configured, _PROVIDER)
+    # ``null``: no provider table applied, the registry holds the plugins' providers as they are
+    configured_records = provider_records if configured is None else _records(configured, _PROVIDER)
     if plugin_records is None or provider_records is None or configured_records is None:
         return None
-    if not (_fits(notes, "[s]") and _fits(applied, "[s]")):
+    if not (_fits(notes, "[s]") and _fits(applied, "[s]") and _fits(scan_notes, "[s]")):
         return None
+    as_read = tuple(ProviderInfo(*p) for p in provider_records)
     return Stored(
         tuple(PluginInfo(*p) for p in plugin_records),
-        tuple(ProviderInfo(*p) for p in provider_records),
-        tuple(ProviderInfo(*p) for p in configured_records),
+        as_read,
+        as_read if configured is None else tuple(ProviderInfo(*p) for p in configured_records),
         tuple(notes),
         tuple(applied),
+        tuple(scan_notes),
     )
 
 
@@ -249,7 +287,10 @@ def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     import tempfile
 
     try:
-        payload = json.dumps([found, *stored], separators=(",", ":")).encode("ascii")
+        document: list[Any] = [found, *stored]
+        if stored.configured == stored.providers:
+            document[3] = None  # read back as the providers: half the file to check at each start
+        payload = json.dumps(document, separators=(",", ":")).encode("ascii")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
@@ -289,37 +330,37 @@ def prune(folder: str) -> None:
 
 
 class IndexedPlugins:
-    """Plugins as the index recorded them; each is imported when one of its providers is first used."""
+    """Plugins as the index recorded them; each is imported (its recorded module, directly) when one
+    of its providers is first used, and its hook called without pluggy when it is plainly marked."""
 
     def __init__(
         self,
-        eps: Sequence[EntryPoint],
         plugins: tuple[PluginInfo, ...],
         providers: tuple[ProviderInfo, ...],
         *,
         strict: bool = False,
     ):
-        self.eps = {ep.name: ep for ep in eps}
         self.strict = strict
         self.plugins = plugins
         self.providers = providers
         self._classes: dict[str, type[BaseProvider]] = {}
 
-    def load(self, plugin: str) -> dict[str, type[BaseProvider]]:
+    def load(self, plugin: str) -> "dict[str, type[BaseProvider]]":
         """Import ``plugin`` and check it registers exactly what the index says."""
         recorded = next((p for p in self.plugins if p.name == plugin), None)
-        if recorded is None or plugin not in self.eps:
+        if recorded is None:
             raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
         mine = sorted(p for p in self.providers if p.plugin == plugin)
         taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
-        info, loaded = load_plugin(self.eps[plugin], plugin_manager(), taken, recorded, strict=self.strict)
+        ep = RecordedEntryPoint(recorded.name, recorded.value)
+        info, loaded = load_plugin(ep, None, taken, recorded, strict=self.strict)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}
         self._classes.update(classes)
         return classes
 
-    def provider_class(self, record: ProviderInfo) -> type[BaseProvider]:
+    def provider_class(self, record: ProviderInfo) -> "type[BaseProvider]":
         cls = self._classes.get(record.name)
         if cls is None:
             assert record.plugin is not None

@@ -6,7 +6,6 @@ files are opened; a message names an input as the caller gave it and never quote
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import stat
@@ -207,6 +206,8 @@ async def off_loop(function: Callable[..., T], *args: Any) -> T:
     Unlike the loop's default executor, a thread still stuck when the caller gave up (a timeout)
     does not hold up the loop's shutdown.
     """
+    import asyncio  # here, not at the top: resolving a model never needs it
+
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 

@@ -6,6 +6,7 @@ on the wire, where a streaming writer issues one per part header, value and sepa
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 
@@ -18,24 +19,28 @@ def _quoted(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
+@functools.lru_cache(maxsize=64)
+def _field_head(name: str) -> bytes:
+    """A text field's part header (a form's field names repeat request after request)."""
+    return f'Content-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode()
+
+
 def encode_form(
     fields: Iterable[tuple[str, str]],
     files: Iterable[tuple[str, str, str, bytes]] = (),
 ) -> tuple[bytes, str]:
     """The body and ``Content-Type`` header of a form of ``(name, text)`` fields and
     ``(name, filename, content_type, data)`` files."""
-    parts: list[tuple[bytes, bytes]] = []
-    for name, value in fields:
-        parts.append((f'Content-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode(), value.encode()))
+    parts: list[tuple[bytes, bytes]] = [(_field_head(name), value.encode()) for name, value in fields]
     for name, filename, content_type, data in files:
         head = (
             f'Content-Disposition: form-data; name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'
             f"Content-Type: {_quoted(content_type)}\r\n\r\n"
         )
         parts.append((head.encode("utf-8", "replace"), data))  # a name from an undecodable path stays sendable
-    boundary = os.urandom(16).hex()
-    while any(boundary.encode() in value for _, value in parts):  # astronomically rare; never ambiguous
-        boundary = os.urandom(16).hex()
-    dash = f"--{boundary}\r\n".encode()
-    body = b"".join(dash + head + value + b"\r\n" for head, value in parts) + f"--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
+    boundary = os.urandom(16).hex().encode()
+    while any(boundary in value for _, value in parts):  # astronomically rare; never ambiguous
+        boundary = os.urandom(16).hex().encode()
+    dash = b"--" + boundary + b"\r\n"
+    body = b"".join([piece for head, value in parts for piece in (dash, head, value, b"\r\n")])
+    return body + b"--" + boundary + b"--\r\n", "multipart/form-data; boundary=" + boundary.decode()

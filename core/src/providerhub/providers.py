@@ -202,6 +202,8 @@ class ProviderModelMixin:
         Every form resolution accepts for this provider works: an exact id, ``<name>/<model>``, the
         provider's own name, an alias, a unique case-insensitive match, and (with ``any_model``) any id.
         """
+        if model and model in cls.models and getattr(cls.get_models, "__func__", None) is _GET_MODELS:
+            return model  # an exact id, the common case on every request: no list built, no matching
         from .resolution import model_in
 
         name = str(getattr(cls, "name", None) or getattr(cls, "__name__", "provider"))
@@ -221,3 +223,6 @@ class ProviderModelMixin:
                 suggestions=models,
             )
         return found
+
+
+_GET_MODELS = ProviderModelMixin.get_models.__func__  # type: ignore[attr-defined]

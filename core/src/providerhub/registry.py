@@ -1,7 +1,5 @@
 """The registry snapshot: validated provider records and the lookup tables resolution reads."""
 
-from __future__ import annotations
-
 import re
 import threading
 import warnings
@@ -53,7 +51,7 @@ class PluginInfo(NamedTuple):
     """The entry-point value, e.g. ``"providerhub_dynaspark"``."""
 
 
-_BAD_ID = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_BAD_ID = r"[\s\x00-\x1f\x7f-\x9f]"  # compiled on first use (re caches it)
 """Whitespace or a control character: never part of a provider name, model id or alias."""
 
 
@@ -61,7 +59,7 @@ def _identifier(value: object, provider: str, what: str) -> str:
     """A non-empty id as a plain ``str`` (a ``str`` enum member becomes its value)."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"provider {provider}: {what} must be a non-empty string, not {_shown(value)}")
-    if _BAD_ID.search(value):
+    if re.search(_BAD_ID, value):
         raise ValueError(f"provider {provider}: {what} {value!r} contains whitespace or a control character")
     return str.__str__(value)
 
@@ -97,7 +95,7 @@ def provider_name(cls: type[BaseProvider]) -> str:
         raise ValueError(f"provider class {cls.__name__}: name must be a string, not {_shown(name)}")
     if not name:
         raise ValueError("a provider class has an empty name")
-    if _BAD_ID.search(name):
+    if re.search(_BAD_ID, name):
         raise ValueError(f"provider name {name!r} contains whitespace or a control character")
     if "/" in name or "," in name:
         raise ValueError(f"provider name {name!r} contains '/' or ',' (it is used as a prefix and in lists)")
@@ -131,7 +129,7 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
         raise ValueError(f"{name or _shown(cls)!r} is not a providerhub.BaseProvider subclass")
     name = provider_name(cls)
     api_key_env = _optional_text(cls.api_key_env, name, "api_key_env")
-    if api_key_env is not None and (not api_key_env or _BAD_ID.search(api_key_env)):
+    if api_key_env is not None and (not api_key_env or re.search(_BAD_ID, api_key_env)):
         raise ValueError(f"provider {name}: api_key_env must be a variable name or None, not {api_key_env!r}")
     abstract = getattr(cls, "__abstractmethods__", ())
     if abstract:

@@ -1,7 +1,5 @@
 """Model resolution: the rules that map a requested name to ordered (provider, model) candidates."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 

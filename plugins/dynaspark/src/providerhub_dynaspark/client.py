@@ -75,11 +75,12 @@ async def _one_image(media: MediaListType | MediaType | None) -> Image | None:
 
 
 def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str:
-    """The ``response`` text of a 2xx answer, or a ``ResponseError`` saying what came instead."""
+    """The ``response`` text of a 2xx answer, or a ``ResponseError`` saying what came instead (``url`` masked there)."""
 
     def fail(what: str) -> ResponseError:
-        message = f"{_NAME}: POST {url} answered HTTP {status} {what}"
-        return ResponseError(message, status=status, excerpt=summarize(body, status, content_type), url=url)
+        shown = redact_url(url)
+        message = f"{_NAME}: POST {shown} answered HTTP {status} {what}"
+        return ResponseError(message, status=status, excerpt=summarize(body, status, content_type), url=shown)
 
     if is_html(body, content_type):
         raise fail(f"with {summarize(body, status, content_type)} instead of JSON")
@@ -127,12 +128,12 @@ async def post(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
-    shown = redact_url(url)
-    via = f" through proxy {redact_url(proxy)}" if proxy else ""
-    try:
-        image = await asyncio.wait_for(_one_image(media), limit)
-    except asyncio.TimeoutError:
-        raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
+    image = None
+    if media:  # no task and no timer for a request without one
+        try:
+            image = await asyncio.wait_for(_one_image(media), limit)
+        except asyncio.TimeoutError:
+            raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
     if "aiohttp" not in sys.modules:  # first request: import off the loop, which must not stall
         await loop.run_in_executor(None, importlib.import_module, "aiohttp")
     import aiohttp
@@ -151,10 +152,15 @@ async def post(
     except ProviderHubError:
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:
-        raise ProviderTimeoutError(f"{_NAME}: POST {shown}{via} got no answer within {limit:g} s") from exc
+        shown = f"{redact_url(url)}{_via(proxy)}"
+        raise ProviderTimeoutError(f"{_NAME}: POST {shown} got no answer within {limit:g} s") from exc
     except (aiohttp.ClientError, OSError, ValueError) as exc:
-        raise _failure(exc, shown, via) from (exc if redact(str(exc)) == str(exc) else None)
-    return _answer(body, status, content_type, shown)
+        raise _failure(exc, redact_url(url), _via(proxy)) from (exc if redact(str(exc)) == str(exc) else None)
+    return _answer(body, status, content_type, url)
+
+
+def _via(proxy: str | None) -> str:
+    return f" through proxy {redact_url(proxy)}" if proxy else ""
 
 
 def _failure(exc: BaseException, url: str, via: str) -> ProviderHubError:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
@@ -47,6 +48,18 @@ DEFAULT_TIMEOUT = 60.0
 """Seconds a whole request may take unless ``timeout=`` says otherwise."""
 
 _SITE = "https://dynaspark.onrender.com"
+
+
+_client: ModuleType | None = None
+
+
+def _import_client() -> ModuleType:
+    """The HTTP side, imported on the first request and kept (an import statement per call costs)."""
+    global _client
+    from . import client
+
+    _client = client
+    return client
 
 
 class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
@@ -118,6 +131,5 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         model = cls.get_model(model)
         prompt = format_prompt(validate_messages(messages))
         limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
-        from . import client
-
+        client = _client or _import_client()
         yield await client.post(cls.endpoint(api_endpoint), prompt, model, media, proxy, limit, session)
