@@ -4,7 +4,7 @@ import os
 import threading
 import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import discovery, index
 from .config import Config, ProviderTable, canonical, hub_settings, load
@@ -13,6 +13,9 @@ from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
 from .router_settings import load_settings
+
+if TYPE_CHECKING:
+    from .router import Router
 from .types import Chunk, MediaListType, Messages
 
 T = TypeVar("T")
@@ -86,10 +89,9 @@ class Hub:
             "timeout": timeout,
             "state_url": state_url,
         }
-        from .router import Router
-
-        self.router = Router(load_settings(routing, table=loaded.router, where=loaded.where("router")))
-        """Routes this hub's calls; its ``settings`` and its state (failure counts, cooldowns) are the hub's own."""
+        self.routing = load_settings(routing, table=loaded.router, where=loaded.where("router"))
+        """The routing settings, checked when the hub is built."""
+        self._router: Router | None = None
         self.config: Config = loaded
         self.plugins: tuple[str, ...] | None = _names(plugins) if plugins is not None else loaded.plugins
         """Plugins to load (entry-point or distribution names); ``None``: all installed."""
@@ -107,6 +109,19 @@ class Hub:
         self._plugins: _Plugins | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
         self._registry: Registry | None = None
+
+    @property
+    def router(self) -> "Router":
+        """Routes this hub's calls; its state (failure counts, cooldowns) is the hub's own (made on first call)."""
+        router = self._router
+        if router is None:
+            from .router import Router  # asyncio, only once a call is made
+
+            with self._lock:
+                if self._router is None:
+                    self._router = Router(self.routing)
+                router = self._router
+        return router
 
     def __repr__(self) -> str:
         return f"<Hub config={self.config.path!r} plugins={self.plugins!r} prefer={self.prefer!r}>"
