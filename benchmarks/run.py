@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coldstart
 import gateway
 import memory
+import routing
 import sync_calls
 import throughput
 
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     served = gateway.main(
         ["--rounds", "1", "--requests", "1000", "--streams", "200", "--hold", "3"] if args.quick else []
     )
+    print("\n8. routing: fallback on (nothing failing) against fallback off, 50 concurrent requests")
+    routed = routing.main(["--rounds", "2", "--requests", "500"] if args.quick else [])
 
     rows = []
     for r in starts:
@@ -61,7 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         ("bytes per in-flight request / raw same bytes", held["ratio"], "<=", 1.05),
         ("server req/s, not streamed / aiohttp.web floor", served["plain_ratio"], ">=", 0.5),
         ("server req/s, streamed / aiohttp.web floor", served["stream_ratio"], ">=", 0.5),
+        ("call cost, fallback on / fallback off", routed["http_cost"], "<=", 1.05),
     ]
+    if "redis_round_trips_per_attempt" in routed:
+        rows.append(("Redis round trips per attempt", routed["redis_round_trips_per_attempt"], "<=", 1.0))
     print("\nsummary (ratios to the baseline named in each row)")
     for name, value, op, target in rows:
         met = value <= target if op == "<=" else value >= target  # type: ignore[operator]

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub, keys
+from providerhub import hub, keys, router_settings
 from support.plugins import IN_REPO_PLUGINS, PluginSite
+from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 
 pytest_plugins = ["pytester"]  # the contract kit's tests run inner pytest sessions
 
 
 @pytest.fixture(autouse=True)
 def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no default hub built (so no registry, no code registrations) and its own
-    index folder."""
+    """Each test starts with no default hub built (so no registry, no code registrations, no router
+    state) and its own index folder."""
     monkeypatch.setenv("PROVIDERHUB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     for name in (
         "PROVIDERHUB_PLUGINS",
@@ -27,6 +28,7 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "PROVIDERHUB_NO_CACHE",
         "DYNASPARK_API_ENDPOINT",
         *(name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") for name in (base, base.upper())),
+        *router_settings.ENVIRONMENT.values(),
     ):
         monkeypatch.delenv(name, raising=False)
     # the user's own files (keys, conversations) never leak in or out

@@ -46,6 +46,10 @@ def server_env(
         PROVIDERHUB_PLUGINS="events,providerhub-dynaspark",
         DYNASPARK_API_ENDPOINT=standin_server.url,
         STALL_CLOSED_FILE=str(closed_file),
+        # one gateway serves many tests: each meets its provider's failure afresh, not a cooldown an
+        # earlier test started, and without retries
+        PROVIDERHUB_COOLDOWN="0.001",
+        PROVIDERHUB_RETRIES="0",
     )
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AllProvidersFailedError,
+    Attempt,
     AuthenticationError,
     ConfigError,
     ConfigWarning,
+    CooldownError,
     MediaError,
     MessagesError,
     MissingCredentialsError,
@@ -79,14 +82,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AllProvidersFailedError",
     "AsyncGeneratorProvider",
     "AsyncResult",
+    "Attempt",
     "AuthenticationError",
     "BaseProvider",
     "Candidate",
     "Chunk",
     "ConfigError",
     "ConfigWarning",
+    "CooldownError",
     "CreateResult",
     "FinishReason",
     "Hub",

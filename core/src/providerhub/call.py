@@ -1,15 +1,15 @@
 """The call API: check a request, call a provider in whichever style it has, give back typed chunks and errors.
 
-``answer`` is ``prepare`` + a given ``resolve`` + ``call_provider`` on the first candidate;
-``stream`` is ``answer`` with the process's resolution, a hub passes its own ``resolve``, and a
-router calls ``prepare`` once and ``call_provider`` once per attempt.
+``answer`` is ``prepare`` + a given ``resolve`` + a router that calls ``call_provider`` once per
+attempt, in the candidates' order; ``stream`` is ``answer`` with the process's resolution and
+router, and a hub passes its own.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     MediaError,
@@ -25,8 +25,11 @@ from .media import media_items, off_loop, to_image
 from .messages import content_text, validate_messages
 from .options import convert_options
 from .providers import BaseProvider
-from .resolution import Resolution
+from .resolution import Candidate, Resolution
 from .types import Chunk, MediaListType, Message, Messages
+
+if TYPE_CHECKING:
+    from .router import Router
 
 _EVENTS = (Usage, FinishReason)
 _BLANK = {"type": "text", "text": ""}
@@ -206,11 +209,14 @@ async def answer(
     media: MediaListType | None = None,
     timeout: float | None = None,
     options: Mapping[str, Any] | None = None,
+    router: Router,
+    fallback: bool | None = None,
 ) -> AsyncGenerator[Chunk, None]:
-    """``stream`` with the given ``resolve``: prepare the request, resolve, call the first candidate.
+    """``stream`` with the given ``resolve`` and ``router``: prepare the request, resolve, route it.
 
     Preparing (images are read) and resolving (plugins may be discovered and imported on first
-    use) run in a worker thread, so the event loop is not held up by either.
+    use) run in a worker thread, so the event loop is not held up by either; so does loading a
+    further candidate's provider when the router falls back to it.
     """
 
     def ready() -> tuple[Messages, MediaListType | None, Resolution]:
@@ -218,7 +224,25 @@ async def answer(
         return prepared, images, resolve(model, media=images)
 
     messages, media, found = await off_loop(ready)
-    chunks = call_provider(found.provider, found.model, messages, media=media, timeout=timeout, options=options)
+    first = found.candidates[0]
+
+    async def other(candidate: Candidate, remaining: float | None) -> AsyncGenerator[Chunk, None]:
+        provider = (await off_loop(resolve, f"{candidate.provider}/{candidate.model}")).provider
+        limit = None if timeout is None else remaining
+        chunks = call_provider(provider, candidate.model, messages, media=media, timeout=limit, options=options)
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+    def attempt(candidate: Candidate, remaining: float | None) -> AsyncIterator[Chunk]:
+        if candidate is first:
+            limit = None if timeout is None else remaining  # given a timeout, a provider gets what is left
+            return call_provider(found.provider, found.model, messages, media=media, timeout=limit, options=options)
+        return other(candidate, remaining)
+
+    chunks = router.stream(found, attempt, fallback=fallback, timeout=timeout)
     try:
         async for chunk in chunks:
             yield chunk
@@ -232,17 +256,21 @@ def stream(
     *,
     media: MediaListType | None = None,
     timeout: float | None = None,
+    fallback: bool | None = None,
     **options: Any,
 ) -> AsyncGenerator[Chunk, None]:
-    """Answer ``messages`` with the provider that serves ``model``: an async generator of text and events.
+    """Answer ``messages`` with a provider that serves ``model``: an async generator of text and events.
 
-    ``options`` are checked against what that provider declares; ``proxy`` and ``api_key`` are
+    The candidates are tried in preference order until one answers (see the README's "Routing";
+    ``fallback=False`` tries only the first), within ``timeout`` seconds for the whole call.
+    ``options`` are checked against what each provider declares; ``proxy`` and ``api_key`` are
     taken by every provider. Errors are ``RequestError``s (the request is wrong) or
-    ``ProviderError``s (the provider failed), as ``call_provider`` says.
+    ``ProviderError``s (the provider failed), as ``call_provider`` says; when several attempts
+    failed, an ``AllProvidersFailedError`` with each of them.
     """
-    from .hub import resolve
+    from .hub import default_hub
 
-    return answer(resolve, model, messages, media=media, timeout=timeout, options=options)
+    return default_hub().stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
 
 def complete(
@@ -251,9 +279,12 @@ def complete(
     *,
     media: MediaListType | None = None,
     timeout: float | None = None,
+    fallback: bool | None = None,
     **options: Any,
 ) -> Iterator[Chunk]:
     """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
     from .sync import iterate_in_thread
 
-    return iterate_in_thread(lambda: stream(model, messages, media=media, timeout=timeout, **options))
+    return iterate_in_thread(
+        lambda: stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
+    )

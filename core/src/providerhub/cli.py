@@ -26,6 +26,7 @@ import providerhub
 from providerhub import history, keys
 from providerhub.config import default_path
 from providerhub.errors import (
+    AllProvidersFailedError,
     ConfigError,
     ModelNotFoundError,
     OptionsError,
@@ -1172,6 +1173,8 @@ def _cmd_serve(ctx: _Context) -> int:
     from providerhub.server import serve
     from providerhub.server.settings import from_args
 
+    if ctx.args.state_url:  # read by each worker's default hub, as if set by the user
+        os.environ["PROVIDERHUB_STATE_URL"] = ctx.args.state_url
     return serve(from_args(ctx.args))
 
 
@@ -1221,7 +1224,7 @@ def exit_code(exc: BaseException) -> int:
 
 def _describe(exc: BaseException) -> str:
     """One line for an error: whitespace collapsed, URLs without secrets, control characters shown."""
-    text = " ".join(str(exc).split())
+    text = " ".join((exc.summary if isinstance(exc, AllProvidersFailedError) else str(exc)).split())
     if isinstance(exc, TimeoutError) and not text:
         text = "the provider did not answer in time"
     if exit_code(exc) == EXIT_UNEXPECTED or not text:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name
+from .router_settings import environment_settings
 from .userfiles import config_dir
 
 FILENAME = "providerhub.toml"
@@ -226,6 +227,7 @@ def hub_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         settings["default_model"] = default_model
     settings["use_index"] = environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in _TRUE
     settings["strict"] = environ.get("PROVIDERHUB_STRICT_PLUGINS", "").strip().lower() in _TRUE
+    settings.update(environment_settings(environ))
     return settings
 
 

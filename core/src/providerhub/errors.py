@@ -8,6 +8,7 @@ a retry, may succeed, as ``retryable`` says).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 MAX_LISTED = 20
 """How many names an error message lists before it says how many more there are."""
@@ -204,3 +205,89 @@ class ProviderConnectionError(ProviderError, ConnectionError):
     @classmethod
     def _retryable(cls, status: int | None) -> bool:
         return True
+
+
+# -- routing across providers ---------------------------------------------------------------------
+
+
+class CooldownError(ProviderError):
+    """A candidate was skipped, untried: it failed recently and is cooling down for ``retry_after`` seconds.
+
+    Its ``status`` is 429, as a gateway answers a caller it asks to come back later.
+    """
+
+    def __init__(self, message: str, *, retry_after: float, provider: str | None = None, model: str | None = None):
+        super().__init__(message, provider=provider, model=model, status=429, retry_after=retry_after)
+
+    @classmethod
+    def _retryable(cls, status: int | None) -> bool:
+        return True
+
+
+class Attempt(NamedTuple):
+    """One try of one candidate during a routed call (a skipped, cooling candidate is one too)."""
+
+    provider: str
+    model: str
+    error: BaseException
+    status: int | None
+    retry_after: float | None
+    elapsed: float
+    """Seconds the attempt took (0 for a skipped candidate)."""
+
+
+def _rate_limited(attempt: Attempt) -> bool:
+    return attempt.status == 429 or isinstance(attempt.error, (RateLimitError, CooldownError))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class AllProvidersFailedError(ProviderError):
+    """Every candidate for a model failed (or was cooling down); ``attempts`` says how each one did.
+
+    The status keeps the failures' kind: 429 with the smallest ``retry_after`` when every attempt was
+    rate limited (or skipped while cooling down), 502 otherwise.
+    """
+
+    def __init__(self, requested: str | None, attempts: Sequence[Attempt], *, model: str | None = None):
+        self.attempts = list(attempts)
+        self.requested = requested
+        limited = bool(self.attempts) and all(_rate_limited(a) for a in self.attempts)
+        waits = [a.retry_after for a in self.attempts if a.retry_after is not None]
+        retryable = limited or any(getattr(a.error, "retryable", False) for a in self.attempts)
+        super().__init__(
+            self._message(),
+            model=model,
+            status=429 if limited else 502,
+            retry_after=min(waits) if limited and waits else None,
+            retryable=retryable,
+        )
+
+    def _head(self) -> str:
+        tried = sorted({a.provider for a in self.attempts}, key=str.lower)
+        what = f" for {self.requested!r}" if self.requested else ""
+        if len(tried) == 1:
+            return f"{len(self.attempts)} attempts with provider {tried[0]} failed{what}"
+        return f"all {len(tried)} providers failed{what}"
+
+    @staticmethod
+    def _line(attempt: Attempt) -> str:
+        detail = _one_line(str(attempt.error)) or type(attempt.error).__name__
+        return f"{attempt.provider} ({attempt.model}): {detail}"
+
+    def _lines(self) -> list[str]:
+        lines = [self._line(a) for a in self.attempts[:MAX_LISTED]]
+        if len(self.attempts) > MAX_LISTED:
+            lines.append(f"and {len(self.attempts) - MAX_LISTED} more attempts")
+        return lines
+
+    def _message(self) -> str:
+        return "\n".join([self._head() + ":", *("  " + line for line in self._lines())])
+
+    @property
+    def summary(self) -> str:
+        """The whole failure on one line: each attempt's provider and error, separated by ``;``."""
+        return self._head() + ": " + "; ".join(self._lines())

@@ -3,8 +3,8 @@
 import os
 import threading
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import discovery, index
 from .config import Config, ProviderTable, canonical, hub_settings, load
@@ -12,6 +12,10 @@ from .errors import ConfigWarning, PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from .resolution import Resolution, candidates, preference, resolve_in
+from .router_settings import load_settings
+
+if TYPE_CHECKING:
+    from .router import Router
 from .types import Chunk, MediaListType, Messages
 
 T = TypeVar("T")
@@ -49,7 +53,8 @@ class Hub:
 
     Arguments left ``None`` take the configuration file's value (``config``: a path, or a loaded
     ``Config``), else the built-in default: every plugin, no preference, the preferred provider's
-    default model, the user cache directory. Settings are fixed when the hub is built; plugins are
+    default model, the user cache directory. The routing settings (``fallback`` to ``state_url``)
+    are described in the README's "Routing". Settings are fixed when the hub is built; plugins are
     discovered on first use. Hubs are independent: two with different settings coexist.
     """
 
@@ -64,8 +69,29 @@ class Hub:
         cache_dir: str | os.PathLike[str] | None = None,
         use_index: bool = True,
         strict: bool = False,
+        fallback: bool | None = None,
+        retries: int | None = None,
+        allowed_fails: int | None = None,
+        window: float | None = None,
+        cooldown: float | None = None,
+        first_chunk_timeout: float | None = None,
+        timeout: float | None = None,
+        state_url: str | None = None,
     ):
         loaded = config if isinstance(config, Config) else Config() if config is None else load(config)
+        routing = {
+            "fallback": fallback,
+            "retries": retries,
+            "allowed_fails": allowed_fails,
+            "window": window,
+            "cooldown": cooldown,
+            "first_chunk_timeout": first_chunk_timeout,
+            "timeout": timeout,
+            "state_url": state_url,
+        }
+        self.routing = load_settings(routing, table=loaded.router, where=loaded.where("router"))
+        """The routing settings, checked when the hub is built."""
+        self._router: Router | None = None
         self.config: Config = loaded
         self.plugins: tuple[str, ...] | None = _names(plugins) if plugins is not None else loaded.plugins
         """Plugins to load (entry-point or distribution names); ``None``: all installed."""
@@ -83,6 +109,19 @@ class Hub:
         self._plugins: _Plugins | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
         self._registry: Registry | None = None
+
+    @property
+    def router(self) -> "Router":
+        """Routes this hub's calls; its state (failure counts, cooldowns) is the hub's own (made on first call)."""
+        router = self._router
+        if router is None:
+            from .router import Router  # asyncio, only once a call is made
+
+            with self._lock:
+                if self._router is None:
+                    self._router = Router(self.routing)
+                router = self._router
+        return router
 
     def __repr__(self) -> str:
         return f"<Hub config={self.config.path!r} plugins={self.plugins!r} prefer={self.prefer!r}>"
@@ -258,12 +297,22 @@ class Hub:
         *,
         media: MediaListType | None = None,
         timeout: float | None = None,
+        fallback: bool | None = None,
         **options: Any,
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncGenerator[Chunk, None]:
         """``providerhub.stream`` with this hub's providers and settings."""
         from .call import answer
 
-        return answer(self.resolve, model, messages, media=media, timeout=timeout, options=options)
+        return answer(
+            self.resolve,
+            model,
+            messages,
+            media=media,
+            timeout=timeout,
+            options=options,
+            router=self.router,
+            fallback=fallback,
+        )
 
     def complete(
         self,
@@ -272,12 +321,15 @@ class Hub:
         *,
         media: MediaListType | None = None,
         timeout: float | None = None,
+        fallback: bool | None = None,
         **options: Any,
     ) -> Iterator[Chunk]:
         """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
         from .sync import iterate_in_thread
 
-        return iterate_in_thread(lambda: self.stream(model, messages, media=media, timeout=timeout, **options))
+        return iterate_in_thread(
+            lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
+        )
 
 
 # -- the configuration file's provider tables --------------------------------------------------

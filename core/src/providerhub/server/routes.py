@@ -14,6 +14,7 @@ import providerhub
 
 from ..call import call_provider
 from ..errors import ModelNotSupportedError
+from ..resolution import Candidate
 from ..types import Chunk
 from . import images, keys, openapi, sse
 from .errors import ApiError, bad_request
@@ -67,21 +68,42 @@ async def _collect(answer: AsyncIterator[Chunk]) -> tuple[str, sse.Events]:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
+    hub = request.app[HUB]
     chat = parse_chat(parse_json(await read_body(request, settings), settings), settings)
     request[keys.MODEL] = chat.model
-    found = _resolve(request.app[HUB], chat.model, bool(chat.images))
+    found = _resolve(hub, chat.model, bool(chat.images))
     media = await images.load(chat.images, settings) if chat.images else None
-    provider = found.provider
-    name = provider.name
-    request[keys.PROVIDER] = name
-    options, ignored = provider_options(chat, provider.options)
-    headers = {"x-providerhub-provider": name, "x-providerhub-model": found.model}
-    if ignored:
-        headers["x-providerhub-ignored-params"] = ", ".join(ignored)
+    request[keys.PROVIDER] = found.provider.name
+    headers = {"x-providerhub-provider": found.provider.name, "x-providerhub-model": found.model}
     request[keys.HEADERS] = headers
-    # one attempt, with the provider resolution chose (the request is already checked and in the
-    # shape providers take: text messages, image bytes)
-    answer = call_provider(provider, found.model, chat.messages, media=media, options=options)  # type: ignore[arg-type]
+    first = found.candidates[0]
+    checked = provider_options(chat, found.provider.options)  # a bad parameter is a 400 before any attempt
+
+    def attempt(candidate: Candidate, remaining: float | None) -> AsyncIterator[Chunk]:
+        """One try of one candidate; the router asks one at a time, so the headers name the one answering.
+
+        A further candidate that cannot take the request's parameters fails as an attempt. The
+        router bounds the whole call; providers keep their own timeouts.
+        """
+        provider = (
+            found.provider if candidate is first else hub.resolve(f"{candidate.provider}/{candidate.model}").provider
+        )
+        options, ignored = checked if candidate is first else provider_options(chat, provider.options)
+        request[keys.PROVIDER] = provider.name
+        headers.pop("x-providerhub-ignored-params", None)
+        headers.update({"x-providerhub-provider": provider.name, "x-providerhub-model": candidate.model})
+        if ignored:
+            headers["x-providerhub-ignored-params"] = ", ".join(ignored)
+        # the request is already checked and in the shape providers take: text messages, image bytes
+        return call_provider(
+            provider,
+            candidate.model,
+            chat.messages,  # type: ignore[arg-type]
+            media=media,
+            options=options,
+        )
+
+    answer = hub.router.stream(found, attempt)
     try:
         if chat.stream:
             return await sse.send(request, answer, ChunkWriter(found.model, chat.include_usage), headers)

@@ -80,6 +80,12 @@ def _port(text: str) -> int:
     return value
 
 
+def _state_url(text: str) -> str:
+    if not text.strip().startswith(("redis://", "rediss://", "unix://")):
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not a redis://, rediss:// or unix:// URL")
+    return text.strip()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``serve`` flags."""
     d = Settings()
@@ -120,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.read_timeout,
         metavar="SECONDS",
         help=f"how long a client may take to send its request; idle connections close too (default {d.read_timeout:g})",
+    )
+    parser.add_argument(
+        "--state-url",
+        type=_state_url,
+        metavar="URL",
+        help="share the router's failure counts and cooldowns with other processes through Redis at URL, "
+        "e.g. redis://127.0.0.1:6379/0 (default: $PROVIDERHUB_STATE_URL; none: each process's own memory)",
     )
     parser.add_argument(
         "--log-format", choices=LOG_FORMATS, default=d.log_format, help="access log lines on stderr (default text)"

@@ -1,0 +1,1 @@
+"""Routing across providers: retries, fallback, cooldowns and shared state."""
