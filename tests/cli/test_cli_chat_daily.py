@@ -19,6 +19,19 @@ from support.threads import serve_in_thread as run_in_thread
 Standin = tuple[CLI, Any]
 
 
+class _Seconds:
+    """Equal to any non-negative number of seconds (an attempt's duration)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (int, float)) and not isinstance(other, bool) and other >= 0
+
+    def __repr__(self) -> str:
+        return "<seconds>"
+
+
+ANY_SECONDS = _Seconds()
+
+
 def received(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     """What Echo received, from its answer."""
     assert result.returncode == 0, result.stderr
@@ -121,6 +134,7 @@ def test_json_is_one_object_at_the_end(echo: CLI) -> None:
         "model": "echo-1",
         "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
         "finish_reason": "stop",
+        "attempts": [{"provider": "Echo", "model": "echo-1", "error": None, "seconds": ANY_SECONDS}],
     }
 
 
@@ -132,6 +146,7 @@ def test_json_without_events_has_nulls(echo: CLI) -> None:
         "model": "locked-1",
         "usage": None,
         "finish_reason": None,
+        "attempts": [{"provider": "Locked", "model": "locked-1", "error": None, "seconds": ANY_SECONDS}],
     }
 
 

@@ -72,6 +72,7 @@ def test_config_shows_the_file_its_providers_and_variables_with_secrets_masked(e
     assert shown["environment"]["PROVIDERHUB_CONFIG"] == str(path)
     assert shown["environment"]["PROVIDERHUB_API_KEY"] == "***"
     assert shown["environment"]["PROVIDERHUB_STATE_URL"] == "redis://127.0.0.1:6379/0"
+    assert shown["state_backend"] == "redis://127.0.0.1:6379/0"
     assert "[providers.Ghost]: no installed provider is named 'Nowhere'" in result.stderr
     text = echo.run("config", **env)
     assert text.returncode == 0

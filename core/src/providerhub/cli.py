@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import sys
+import time
 import warnings
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
@@ -65,8 +66,10 @@ JSON_KEYS = """\
   resolve    one object {requested, provider, model, plugin, match, candidates}; match is
              id, prefix, provider, alias or case-insensitive; candidates is a list of
              {provider, model, plugin, priority} in preference order
-  chat       one object {text, provider, model, usage, finish_reason} once the answer is
-             complete; usage is {prompt_tokens, completion_tokens, total_tokens} or null
+  chat       one object {text, provider, model, usage, finish_reason, attempts} once the answer
+             is complete; provider and model say who answered, usage is {prompt_tokens,
+             completion_tokens, total_tokens} or null, attempts is a list of {provider, model,
+             error, seconds}, one per try of a candidate (error null for the one that answered)
   keys list  a list of provider names (never the keys)
   history    a list of {id, model, updated, messages}, newest first; messages are {role, content}
   config     one object {file, file_found, default_model, prefer, plugins, disable_plugins, strict,
@@ -93,6 +96,9 @@ environment:
   PROVIDERHUB_CACHE_DIR         where the model index is kept (default: the user cache directory)
   PROVIDERHUB_NO_CACHE=1        do not use the model index
   PROVIDERHUB_MAX_RESPONSE_BYTES, PROVIDERHUB_MAX_IMAGE_BYTES   limits (see the README)
+  PROVIDERHUB_FALLBACK, PROVIDERHUB_RETRIES, PROVIDERHUB_ALLOWED_FAILS, PROVIDERHUB_WINDOW,
+  PROVIDERHUB_COOLDOWN, PROVIDERHUB_FIRST_CHUNK_TIMEOUT, PROVIDERHUB_TIMEOUT,
+  PROVIDERHUB_STATE_URL         routing (see the README's "Routing")
   PROVIDERHUB_DEBUG=1           tracebacks, like --debug
   PROVIDERHUB_API_KEY           the key clients must send to 'providerhub serve' (see 'serve --help')
   XDG_CONFIG_HOME, XDG_DATA_HOME  where the key file and conversations are kept
@@ -696,52 +702,91 @@ class _Stream:
 class _Request(NamedTuple):
     """What every turn of a chat sends besides its messages."""
 
-    provider: type[providerhub.BaseProvider]
-    model: str
+    found: providerhub.Resolution
     options: dict[str, Any]
     media: providerhub.MediaListType | None
     timeout: float | None
 
-    @property
-    def label(self) -> str:
-        """``provider/model``: how a stored conversation names what answered it."""
-        return f"{self.provider.name}/{self.model}"
+
+class _Attempt:
+    """One try of one candidate, as the router made it."""
+
+    def __init__(self, provider: str, model: str):
+        self.provider, self.model = provider, model
+        self.error: BaseException | None = None
+        self.started = time.monotonic()
+        self.seconds: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        error = None if self.error is None else _describe(self.error)
+        return {"provider": self.provider, "model": self.model, "error": error, "seconds": self.seconds}
 
 
 class _Reply:
-    """One answer as it arrives: its text and events."""
+    """One answer as it arrives: its text, its events, and the attempts the router made for it."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.usage: providerhub.Usage | None = None
         self.finish_reason: str | None = None
+        self.attempts: list[_Attempt] = []
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
 
-    def as_json(self, request: _Request) -> dict[str, Any]:
+    @property
+    def label(self) -> str:
+        """``provider/model`` of the candidate that answered: how a stored conversation names it."""
+        answered = self.attempts[-1]
+        return f"{answered.provider}/{answered.model}"
+
+    def as_json(self) -> dict[str, Any]:
+        answered = self.attempts[-1]
         return {
             "text": self.text,
-            "provider": request.provider.name,
-            "model": request.model,
+            "provider": answered.provider,
+            "model": answered.model,
             "usage": self.usage._asdict() if self.usage is not None else None,
             "finish_reason": self.finish_reason,
+            "attempts": [attempt.as_json() for attempt in self.attempts],
         }
 
 
-def _open(request: _Request, messages: providerhub.Messages) -> AsyncIterator[providerhub.Chunk]:
-    """The provider's answer to ``messages``: options checked, key looked up, stray errors wrapped."""
+def _routed(
+    request: _Request, messages: providerhub.Messages, media: providerhub.MediaListType | None, reply: _Reply
+) -> AsyncIterator[providerhub.Chunk]:
+    """The answer as ``providerhub.stream`` gives it (routed by the default hub), each attempt recorded in ``reply``."""
     from providerhub.call import call_provider
+    from providerhub.media import off_loop
 
-    return call_provider(
-        request.provider,
-        request.model,
-        messages,
-        media=request.media,
-        timeout=request.timeout,
-        options=request.options,
-    )
+    hub = providerhub.default_hub()
+    first = request.found.candidates[0]
+
+    async def attempt(candidate: providerhub.Candidate, remaining: float | None) -> AsyncIterator[providerhub.Chunk]:
+        tried = _Attempt(candidate.provider, candidate.model)
+        reply.attempts.append(tried)
+        chunks: AsyncIterator[providerhub.Chunk] | None = None
+        try:
+            if candidate is first:
+                provider = request.found.provider
+            else:  # loading a further candidate's plugin may import it: off the loop
+                provider = (await off_loop(hub.resolve, f"{candidate.provider}/{candidate.model}")).provider
+            chunks = call_provider(
+                provider, candidate.model, messages, media=media, timeout=remaining, options=request.options
+            )
+            async for chunk in chunks:
+                yield chunk
+        except Exception as exc:
+            tried.error = exc
+            raise
+        finally:
+            tried.seconds = round(time.monotonic() - tried.started, 3)
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return hub.router.stream(request.found, attempt, timeout=request.timeout)
 
 
 async def _answer(chunks: AsyncIterator[providerhub.Chunk], stream: _Stream, reply: _Reply) -> None:
@@ -764,11 +809,14 @@ async def _answer(chunks: AsyncIterator[providerhub.Chunk], stream: _Stream, rep
 
 
 def _ask(request: _Request, messages: providerhub.Messages, stream: _Stream) -> _Reply:
-    reply = _Reply()
-    try:
-        import asyncio  # only chat needs it: listing and resolving start faster without it
+    import asyncio  # only chat needs it: listing and resolving start faster without it
 
-        asyncio.run(_until_terminated(_answer(_open(request, messages), stream, reply)))
+    from providerhub.call import prepare
+
+    reply = _Reply()
+    messages, media = prepare(messages, request.media)
+    try:
+        asyncio.run(_until_terminated(_answer(_routed(request, messages, media, reply), stream, reply)))
     finally:
         stream.end_line()
     return reply
@@ -804,13 +852,30 @@ def _request(ctx: _Context, conversation: history.Conversation | None) -> _Reque
         if value is not None:
             options[name] = value
     convert_options(found.provider, options)  # an unknown or ill-typed option fails here, naming it
+    _check_images(found, len(images))
+    return _Request(found, options, media, args.timeout)
+
+
+def _takes(provider: type[providerhub.BaseProvider], images: int) -> bool:
+    return provider.max_images is None or images <= provider.max_images
+
+
+def _check_images(found: providerhub.Resolution, images: int) -> None:
+    """Refuse more images than the provider takes, unless the router may fall back to one that takes them."""
+    if _takes(found.provider, images):
+        return
+    hub = providerhub.default_hub()
+    from providerhub.router import PINNED
+
+    if hub.router.settings.fallback and found.match not in PINNED:
+        for candidate in found.candidates[1:]:
+            if _takes(hub.resolve(f"{candidate.provider}/{candidate.model}").provider, images):
+                return
     limit = found.provider.max_images
-    if limit is not None and len(images) > limit:
-        raise UsageError(
-            f"provider {found.provider.name} takes at most {limit} image{'s' if limit != 1 else ''} "
-            f"per request; got {len(images)}"
-        )
-    return _Request(found.provider, found.model, options, media, args.timeout)
+    raise UsageError(
+        f"provider {found.provider.name} takes at most {limit} image{'s' if limit != 1 else ''} "
+        f"per request; got {images}"
+    )
 
 
 def _first_messages(conversation: history.Conversation | None, system: str | None) -> providerhub.Messages:
@@ -848,10 +913,10 @@ def _cmd_chat(ctx: _Context) -> int:
     messages = [*_first_messages(conversation, args.system), question]
     reply = _ask(request, messages, _Stream(ctx.out, ctx.err, quiet=args.json))
     answered: providerhub.Message = {"role": "assistant", "content": reply.text}
-    stored = (conversation or history.new(request.label))._replace(messages=())
-    _store(ctx, stored.add(*messages, answered, model=request.label))
+    stored = (conversation or history.new(reply.label))._replace(messages=())
+    _store(ctx, stored.add(*messages, answered, model=reply.label))
     if args.json:
-        _json(reply.as_json(request), ctx.out)
+        _json(reply.as_json(), ctx.out)
     return EXIT_OK
 
 
@@ -895,10 +960,12 @@ def _read_turn(ctx: _Context) -> str | None:
 def _session(ctx: _Context, request: _Request, conversation: history.Conversation | None) -> int:
     """Chat turn by turn, each turn sending the whole conversation; stored after every answer."""
     messages = _first_messages(conversation, ctx.args.system)
-    stored = conversation or history.new(request.label)
+    found = request.found
+    stored = conversation or history.new(f"{found.provider.name}/{found.model}")
     continued = f", continuing a conversation of {len(messages)} messages" if conversation else ""
     ctx.err.write(
-        f"Chatting with {request.label}{continued}. Type !exit or press Ctrl-D to leave; Ctrl-C cancels an answer.\n"
+        f"Chatting with {found.provider.name}/{found.model}{continued}. "
+        "Type !exit or press Ctrl-D to leave; Ctrl-C cancels an answer.\n"
     )
     while (line := _read_turn(ctx)) is not None:
         turn: providerhub.Messages = [*messages, {"role": "user", "content": line}]
@@ -913,7 +980,7 @@ def _session(ctx: _Context, request: _Request, conversation: history.Conversatio
             continue
         request = request._replace(media=None)  # images go with the first turn only
         messages = [*turn, {"role": "assistant", "content": reply.text}]
-        stored = stored._replace(messages=()).add(*messages, model=request.label)
+        stored = stored._replace(messages=()).add(*messages, model=reply.label)
         _store(ctx, stored)
     return EXIT_OK
 
@@ -1065,7 +1132,7 @@ def _effective_config() -> dict[str, Any]:
         "strict": hub.strict,
         "providers": tables,
         "environment": environment,
-        "state_backend": "memory",
+        "state_backend": redact(hub.router.settings.state_url or "memory"),
         "cache_dir": _index_folder(hub),
         "keys_file": keys.path(),
         "history_file": history.path(),
