@@ -33,7 +33,7 @@ def block_after(text: str, heading: str, language: str) -> str:
 def test_readme_setup_runs_as_shown(aimed: CLI, threaded_server: OpenAIStandin, heading: str, model: str) -> None:
     lines = block_after(README.read_text(encoding="utf-8"), heading, "sh").splitlines()
     assert len(lines) == 3, "a three-line setup"
-    assert lines[0] == "pip install providerhub providerhub-openai"  # done by tox, as a user would
+    assert lines[0] == "pip install ./core ./plugins/openai"  # done by tox, as a user would
     env: dict[str, str] = {}
     ran = 0
     for line in lines[1:]:
