@@ -283,8 +283,6 @@ def complete(
     **options: Any,
 ) -> Iterator[Chunk]:
     """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-    from .sync import iterate_in_thread
+    from .hub import default_hub
 
-    return iterate_in_thread(
-        lambda: stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
-    )
+    return default_hub().complete(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
