@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import hub, keys, router_settings
+from providerhub import _hub as hub
+from providerhub import _keys as keys
+from providerhub import _router_settings as router_settings
 from support.plugins import IN_REPO_PLUGINS, PluginSite
 from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 

@@ -119,10 +119,10 @@ def test_the_contract_kit_ships_in_the_core_wheel_and_stays_opt_in(env: dict[str
 
     dist = importlib_metadata.distribution("providerhub")
     files = {str(f) for f in dist.files or ()}
-    modules = ("__init__", "base", "calls", "checks", "contract", "declarations", "importing", "installed")
-    for module in (*modules, "registration", "standin", "transport"):
+    modules = ("_base", "_calls", "_checks", "_contract", "_declarations", "_importing", "_installed")
+    for module in ("__init__", *modules, "_registration", "_standin", "_transport"):
         assert f"providerhub/testing/{module}.py" in files
-    assert "site-packages" in str(dist.locate_file("providerhub/testing/checks.py"))  # installed, not the source tree
+    assert "site-packages" in str(dist.locate_file("providerhub/testing/_checks.py"))  # installed, not the source tree
     assert [ep for ep in dist.entry_points if ep.group == "pytest11"] == []  # never autoloaded into test runs
     assert any(req.startswith("pytest") and 'extra == "testing"' in req for req in dist.requires or ())
     code = (

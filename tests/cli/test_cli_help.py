@@ -8,8 +8,8 @@ from pathlib import Path
 from clitools import CLI
 
 import providerhub
-from providerhub import cli as cli_module
-from providerhub import router_settings
+from providerhub import _cli as cli_module
+from providerhub import _router_settings as router_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

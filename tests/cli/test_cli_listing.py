@@ -280,7 +280,7 @@ def test_python_dash_m_runs_the_same_command(catalog: CLI) -> None:
 
 
 def test_importing_providerhub_leaves_the_command_line_out(cli: CLI) -> None:
-    code = "import sys, providerhub; print('providerhub.cli' in sys.modules)"
+    code = "import sys, providerhub; print('providerhub._cli' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], env=cli.environ(), capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
 

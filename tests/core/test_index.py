@@ -16,7 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import ModelNotFoundError, PluginLoadWarning, hub, index
+from providerhub import ModelNotFoundError, PluginLoadWarning
+from providerhub import _hub as hub
+from providerhub import _index as index
 from support.plugins import PluginSite, provider_source
 
 
@@ -43,7 +45,7 @@ try:
 except providerhub.ProviderHubError as exc:
     answer = type(exc).__name__
 mods = sorted(m for m in sys.modules if m.startswith("ph_test_"))
-print(json.dumps({{"answer": answer, "modules": mods, "from_index": providerhub.hub.registry().from_index}}))
+print(json.dumps({{"answer": answer, "modules": mods, "from_index": providerhub._hub.registry().from_index}}))
 """
 
 
@@ -103,10 +105,10 @@ def test_plugin_changed_in_place_is_caught(plugin_site: PluginSite) -> None:
         os.utime(path, ns=(ns, ns))
     sys.modules.pop(plugin_site.modules["a"], None)
     fresh_start()
-    assert providerhub.hub.registry().from_index
+    assert providerhub._hub.registry().from_index
     with pytest.raises(providerhub.ProviderNotWorkingError):
         providerhub.get_provider("m-1")
-    assert not providerhub.hub.registry().from_index
+    assert not providerhub._hub.registry().from_index
 
 
 def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
@@ -115,7 +117,7 @@ def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     Path(index.path()).write_bytes(b"\x00garbage")
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"
-    assert not providerhub.hub.registry().from_index
+    assert not providerhub._hub.registry().from_index
     assert index.parse(Path(index.path()).read_bytes()) is not None  # rewritten whole
 
 
@@ -134,7 +136,7 @@ def test_failed_plugin_is_retried_not_cached(plugin_site: PluginSite) -> None:
     fresh_start()
     with pytest.warns(PluginLoadWarning, match="ph_missing_dependency"):
         assert providerhub.get_provider("m-1").__name__ == "A"
-    assert providerhub.hub.registry().from_index
+    assert providerhub._hub.registry().from_index
     # the missing dependency appears (in a folder whose time stamp is left alone)
     deps = plugin_site.root.parent / "deps"
     deps.mkdir()
@@ -159,7 +161,7 @@ for _ in range(15):
     providerhub.reload()
 """
     env = {**os.environ, "PYTHONPATH": str(plugin_site.root)}
-    where = "from providerhub import index; print(index.path())"
+    where = "from providerhub import _index as index; print(index.path())"
     target = Path(subprocess.run([sys.executable, "-c", where], env=env, capture_output=True, text=True).stdout.strip())
     writers = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(4)]
     reads = 0
@@ -243,7 +245,7 @@ import json, resource, sys, time
 import providerhub
 started = time.monotonic()
 name = providerhub.get_provider("m-1").__name__
-print(json.dumps({"name": name, "from_index": providerhub.hub.registry().from_index,
+print(json.dumps({"name": name, "from_index": providerhub._hub.registry().from_index,
                   "seconds": time.monotonic() - started,
                   "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -307,7 +309,7 @@ def test_a_damaged_index_is_a_cheap_miss(plugin_site: PluginSite, kind: str) -> 
     run_start = [sys.executable, "-c", textwrap.dedent(DAMAGED_START)]
     first = json.loads(subprocess.run(run_start, env=env, capture_output=True, check=True, timeout=60).stdout)
     assert first["name"] == "A"
-    target = Path(run("from providerhub import index; import json; print(json.dumps(index.path()))", plugin_site))
+    target = Path(run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site))
     whole = target.read_bytes()
     assert index.parse(whole) is not None
     _plant(kind, target, whole)
@@ -352,7 +354,7 @@ def test_relative_cache_dir_is_refused_with_a_clear_message(
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"  # warned once per process
     assert list(work.iterdir()) == []
-    assert not providerhub.hub.registry().from_index
+    assert not providerhub._hub.registry().from_index
 
 
 def test_old_index_files_are_pruned(plugin_site: PluginSite) -> None:
@@ -417,7 +419,7 @@ import providerhub
 res = providerhub.resolve({model!r})
 print(json.dumps({{
     "answer": [res.provider.__name__, res.model],
-    "from_index": providerhub.hub.registry().from_index,
+    "from_index": providerhub._hub.registry().from_index,
     "loaded": sorted(m for m in ("pluggy", "importlib_metadata", "importlib.metadata", "asyncio") if m in sys.modules),
 }}))
 """
@@ -435,7 +437,7 @@ def test_the_listing_commands_start_without_asyncio(plugin_site: PluginSite) -> 
     plugin_site.add("one", provider_source("One", ["one-1"]))
     code = """
         import contextlib, io, json, sys
-        from providerhub.cli import main
+        from providerhub._cli import main
         with contextlib.redirect_stdout(io.StringIO()):
             codes = [main(["resolve", "one-1"]), main(["models"]), main(["--version"])]
         print(json.dumps({"codes": codes, "asyncio": "asyncio" in sys.modules}))

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import PluginLoadError, PluginLoadWarning, hub
+from providerhub import PluginLoadError, PluginLoadWarning
+from providerhub import _hub as hub
 from support.plugins import PluginSite, provider_source
 
 GOOD = provider_source("Good", ["good-1"])

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from providerhub import ModelNotFoundError, ProviderHubError
-from providerhub.registry import ProviderInfo, Registry
-from providerhub.resolution import candidates, match, model_in
+from providerhub._registry import ProviderInfo, Registry
+from providerhub._resolution import candidates, match, model_in
 
 names = st.sampled_from(["gem", "Gem", "gpt", "GPT-4", "gpt-4", "llama/3", "mix", "a/b", "Alpha", "beta", "x"])
 provider_names = st.sampled_from(["Alpha", "Beta", "Gamma", "Delta", "alpha2", "Zed"])

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providerhub import AsyncGeneratorProvider, MissingCredentialsError, history, keys
+from providerhub import AsyncGeneratorProvider, MissingCredentialsError
+from providerhub import _history as history
+from providerhub import _keys as keys
+from providerhub._userfiles import config_dir, data_dir, write_private
 from providerhub.errors import UserFileError
-from providerhub.userfiles import config_dir, data_dir, write_private
 
 
 class Keyed(AsyncGeneratorProvider):

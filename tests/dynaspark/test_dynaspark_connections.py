@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from providerhub.sync import iterate_in_thread
+from providerhub._sync import iterate_in_thread
 from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from providerhub.testing import Reply, Request, StandIn
-from providerhub.testing.transport import is_loopback
+from providerhub.testing._transport import is_loopback
 
 Connect = Callable[[StandIn], http.client.HTTPConnection]
 

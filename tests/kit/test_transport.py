@@ -9,7 +9,7 @@ import pytest
 
 from dynaspark.helpers import free_port
 from providerhub.testing import StandIn, Transport, loopback_only
-from providerhub.testing.transport import CheckSkipped
+from providerhub.testing._transport import CheckSkipped
 from support.relay import Relay
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import providerhub
 from providerhub import MissingCredentialsError, ModelNotSupportedError
-from providerhub.registry import describe_provider
+from providerhub._registry import describe_provider
 from providerhub_openai import HOSTED, LOCAL, PRESETS, OpenAI
 
 HOSTED_SERVICES = {

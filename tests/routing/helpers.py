@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
 
 import providerhub
-from providerhub.resolution import Candidate
-from providerhub.router import Router
-from providerhub.router_settings import RouterSettings
-from providerhub.state import MemoryState, StateBackend
+from providerhub._resolution import Candidate
+from providerhub._router import Router
+from providerhub._router_settings import RouterSettings
+from providerhub._state import MemoryState, StateBackend
 
 MODEL = "fault-1"
 MESSAGES: providerhub.Messages = [{"role": "user", "content": "Hi"}]

@@ -14,8 +14,8 @@ import asyncio
 import json
 import sys
 
-from providerhub.redis_state import RedisState
-from providerhub.state import Rule
+from providerhub._redis_state import RedisState
+from providerhub._state import Rule
 
 from .helpers import MODEL, collect, fast_router, routed
 

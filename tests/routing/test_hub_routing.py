@@ -10,8 +10,8 @@ import pytest
 
 import providerhub
 from providerhub import AllProvidersFailedError, ConfigWarning, Hub
-from providerhub.router_settings import RouterSettings
-from providerhub.state import MemoryState
+from providerhub._router_settings import RouterSettings
+from providerhub._state import MemoryState
 from support.redis_server import RedisServer
 
 from .helpers import MESSAGES, MODEL, Install, calls

@@ -10,6 +10,8 @@ import pytest
 
 import providerhub
 from providerhub import AllProvidersFailedError, Attempt
+from providerhub._router import AUTH_COOLDOWN_FACTOR, RETRY_WAIT_CAP
+from providerhub._state import MemoryState
 from providerhub.errors import (
     AuthenticationError,
     CooldownError,
@@ -20,8 +22,6 @@ from providerhub.errors import (
     RateLimitError,
     ResponseError,
 )
-from providerhub.router import AUTH_COOLDOWN_FACTOR, RETRY_WAIT_CAP
-from providerhub.state import MemoryState
 from support.faults import Step
 from support.plugins import PluginSite
 

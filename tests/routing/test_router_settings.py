@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from providerhub._router_settings import ENVIRONMENT, RouterSettings, environment_settings, load_settings
 from providerhub.errors import ConfigError, ConfigWarning
-from providerhub.router_settings import ENVIRONMENT, RouterSettings, environment_settings, load_settings
 
 
 def test_the_defaults_are_the_documented_ones() -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from providerhub._state import PROBATION, READY, MemoryState, Rule, StateBackend, open_state
 from providerhub.errors import ConfigError
-from providerhub.state import PROBATION, READY, MemoryState, Rule, StateBackend, open_state
 from support.plugins import PluginSite
 from support.redis_server import RedisServer
 
@@ -26,8 +26,8 @@ PREFIX = "providerhub:v1:"
 
 
 def RedisState(url: str, **kwargs: Any) -> Any:
-    """``providerhub.redis_state.RedisState``, imported when used: the core-only run has no redis."""
-    from providerhub.redis_state import RedisState as cls
+    """``providerhub._redis_state.RedisState``, imported when used: the core-only run has no redis."""
+    from providerhub._redis_state import RedisState as cls
 
     return cls(url, **kwargs)
 
@@ -338,7 +338,7 @@ async def test_a_redis_that_refuses_the_connection_settings_serves_from_memory(
 
 def test_a_redis_url_without_the_redis_package_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis.asyncio", None)  # as if the extra were not installed
-    monkeypatch.delitem(sys.modules, "providerhub.redis_state", raising=False)
+    monkeypatch.delitem(sys.modules, "providerhub._redis_state", raising=False)
     with pytest.raises(
         ConfigError, match=r"^state_url redis://127\.0\.0\.1:6379/0 needs the redis package: pip install"
     ):

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from providerhub.server.errors import ApiError
-from providerhub.server.images import fetch, is_public, load
-from providerhub.server.parse import ImageRef
-from providerhub.server.settings import Settings
+from providerhub.server._errors import ApiError
+from providerhub.server._images import fetch, is_public, load
+from providerhub.server._parse import ImageRef
+from providerhub.server._settings import Settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 SETTINGS = Settings(allow_remote_images=True, max_image_bytes=4096, image_timeout=1.0)

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from providerhub import Usage
-from providerhub.server.errors import ApiError
-from providerhub.server.parse import RESERVED, STANDARD, ChatRequest, parse_chat, parse_json, provider_options
-from providerhub.server.settings import Settings
-from providerhub.server.shapes import ChunkWriter
+from providerhub.server._errors import ApiError
+from providerhub.server._parse import RESERVED, STANDARD, ChatRequest, parse_chat, parse_json, provider_options
+from providerhub.server._settings import Settings
+from providerhub.server._shapes import ChunkWriter
 
 SETTINGS = Settings()
 json_values = st.recursive(

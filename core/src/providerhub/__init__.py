@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._hub import (
+    Hub,
+    ModelInfo,
+    default_hub,
+    get_provider,
+    get_providers,
+    list_models,
+    list_plugins,
+    list_providers,
+    register_provider,
+    reload,
+    resolve,
+    unregister_provider,
+)
+from ._registry import PluginInfo, ProviderInfo
+from ._resolution import Candidate, Resolution
 from .errors import (
     AllProvidersFailedError,
     Attempt,
@@ -31,24 +47,8 @@ from .errors import (
 )
 from .events import FinishReason, Usage
 from .hookspecs import hookimpl, hookspec
-from .hub import (
-    Hub,
-    ModelInfo,
-    default_hub,
-    get_provider,
-    get_providers,
-    list_models,
-    list_plugins,
-    list_providers,
-    register_provider,
-    reload,
-    resolve,
-    unregister_provider,
-)
 from .messages import format_prompt, validate_messages
 from .providers import AsyncGeneratorProvider, BaseProvider, ProviderModelMixin
-from .registry import PluginInfo, ProviderInfo
-from .resolution import Candidate, Resolution
 from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, Message, Messages
 
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._resolution import Candidate, Resolution
 from .errors import (
     MediaError,
     MessagesError,
@@ -25,11 +26,10 @@ from .media import media_items, off_loop, to_image
 from .messages import content_text, validate_messages
 from .options import convert_options
 from .providers import BaseProvider
-from .resolution import Candidate, Resolution
 from .types import Chunk, MediaListType, Message, Messages
 
 if TYPE_CHECKING:
-    from .router import Router
+    from ._router import Router
 
 _EVENTS = (Usage, FinishReason)
 _BLANK = {"type": "text", "text": ""}
@@ -115,7 +115,7 @@ def _open(provider: type[BaseProvider], model: str, messages: Messages, kwargs: 
             f"provider {provider.name} implements neither create_async_generator nor create_completion",
             retryable=False,
         )
-    from .sync import drive_in_thread
+    from ._sync import drive_in_thread
 
     return drive_in_thread(lambda: provider.create_completion(model, messages, **kwargs))
 
@@ -268,7 +268,7 @@ def stream(
     ``ProviderError``s (the provider failed), as ``call_provider`` says; when several attempts
     failed, an ``AllProvidersFailedError`` with each of them.
     """
-    from .hub import default_hub
+    from ._hub import default_hub
 
     return default_hub().stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
@@ -283,6 +283,6 @@ def complete(
     **options: Any,
 ) -> Iterator[Chunk]:
     """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-    from .hub import default_hub
+    from ._hub import default_hub
 
     return default_hub().complete(model, messages, media=media, timeout=timeout, fallback=fallback, **options)

@@ -72,7 +72,7 @@ class BaseProvider(ABC):
         (``providerhub keys set``), else the value of ``api_key_env``; ``None`` when none is found."""
         if api_key:
             return api_key
-        from .keys import lookup
+        from ._keys import lookup
 
         found = lookup(cls.name, cls.api_key_env)
         return None if found is None else found[0]
@@ -100,7 +100,7 @@ class BaseProvider(ABC):
         declarations naming models (aliases, vision models, defaults) keep only those still served,
         unless they are set too.
         """
-        from .registry import describe_provider
+        from ._registry import describe_provider
 
         valid = settable(cls)
         unknown = sorted(set(settings) - valid)
@@ -183,7 +183,7 @@ class AsyncGeneratorProvider(BaseProvider):
         The generator runs on a private loop in a worker thread, so a caller's loop is never
         re-entered (no nest_asyncio) and is not blocked longer than it waits for each chunk.
         """
-        from .sync import iterate_in_thread
+        from ._sync import iterate_in_thread
 
         return iterate_in_thread(lambda: cls.create_async_generator(model, messages, **kwargs))
 
@@ -209,7 +209,7 @@ class ProviderModelMixin:
         """
         if model and model in cls.models and getattr(cls.get_models, "__func__", None) is _GET_MODELS:
             return model  # an exact id, the common case on every request: no list built, no matching
-        from .resolution import model_in
+        from ._resolution import model_in
 
         name = str(getattr(cls, "name", None) or getattr(cls, "__name__", "provider"))
         models = cls.get_models()

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .settings import Settings
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from ..hub import Hub
+    from .._hub import Hub
 
 __all__ = ["Settings", "create_app", "serve"]
 
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> web.Application:
     """The gateway as an aiohttp application, serving ``hub`` (default: ``providerhub.default_hub()``)."""
-    from .app import create_app as create
+    from ._app import create_app as create
 
     return create(settings or Settings(), hub)
 
 
 def serve(settings: Settings | None = None) -> int:
     """Run the server until SIGTERM or SIGINT; the exit status."""
-    from .process import serve as run
+    from ._process import serve as run
 
     return run(settings or Settings())

@@ -15,9 +15,9 @@ fixture with ``pytest_plugins = ["providerhub.testing"]``.
 
 from __future__ import annotations
 
-from .checks import CHECKS, Check, CheckFailed, CheckResult, check_provider
-from .standin import Reply, Request, StandIn
-from .transport import ENDPOINT_SETTINGS, CheckSkipped, Transport, loopback_only
+from ._checks import CHECKS, Check, CheckFailed, CheckResult, check_provider
+from ._standin import Reply, Request, StandIn
+from ._transport import ENDPOINT_SETTINGS, CheckSkipped, Transport, loopback_only
 
 __all__ = [
     "CHECKS",
@@ -46,4 +46,4 @@ except ImportError:  # the checks, the StandIn and `providerhub check` work with
         raise AttributeError(f"module 'providerhub.testing' has no attribute {name!r}")
 
 else:
-    from .contract import ProviderContract, parametrize_provider_checks, standin  # noqa: F401
+    from ._contract import ProviderContract, parametrize_provider_checks, standin  # noqa: F401

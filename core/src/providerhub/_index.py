@@ -23,9 +23,9 @@ import warnings
 import zlib
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .discovery import RecordedEntryPoint, load_plugin
+from ._discovery import RecordedEntryPoint, load_plugin
+from ._registry import PluginInfo, ProviderInfo
 from .errors import PluginLoadWarning
-from .registry import PluginInfo, ProviderInfo
 
 if TYPE_CHECKING:
     from .providers import BaseProvider

@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from ..hub import Hub, default_hub
-from . import keys, routes
-from .errors import ApiError, Described, describe
-from .settings import Settings
-from .shapes import json_response
+from .._hub import Hub, default_hub
+from . import _keys as keys
+from . import _routes as routes
+from ._errors import ApiError, Described, describe
+from ._settings import Settings
+from ._shapes import json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SETTINGS = routes.SETTINGS

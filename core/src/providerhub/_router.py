@@ -14,6 +14,9 @@ import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
+from ._resolution import Candidate, Resolution
+from ._router_settings import RouterSettings
+from ._state import Key, Rule, StateBackend, open_state
 from .errors import (
     AllProvidersFailedError,
     Attempt,
@@ -27,9 +30,6 @@ from .errors import (
     ResponseError,
 )
 from .http import timeout_seconds
-from .resolution import Candidate, Resolution
-from .router_settings import RouterSettings
-from .state import Key, Rule, StateBackend, open_state
 from .types import Chunk
 
 AttemptFunction = Callable[[Candidate, "float | None"], AsyncIterator[Chunk]]

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._registry import PluginInfo, ProviderInfo, describe_provider
 from .errors import PluginLoadError, PluginLoadWarning, name_list
 from .hookspecs import IMPL_ATTR
-from .registry import PluginInfo, ProviderInfo, describe_provider
 
 if TYPE_CHECKING:
     import pluggy
@@ -301,7 +301,7 @@ def _hook_results(pm: pluggy.PluginManager | None, plugin: object, name: str) ->
     callers = pm.get_hookcallers(plugin) or []
     unknown = [caller.name for caller in callers if not caller.has_spec()]
     if unknown:
-        from .resolution import close_matches
+        from ._resolution import close_matches
 
         pm.unregister(plugin)
         hooks = [c.name for c in vars(pm.hook).values() if getattr(c, "has_spec", None) and c.has_spec()]

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .errors import ApiError, bad_request
-from .settings import Settings
+from ._errors import ApiError, bad_request
+from ._settings import Settings
 
 
 class ImageRef(NamedTuple):

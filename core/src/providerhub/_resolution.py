@@ -3,9 +3,9 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from ._registry import ProviderInfo, Registry
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
 from .providers import BaseProvider
-from .registry import ProviderInfo, Registry
 
 Pair = tuple[ProviderInfo, str]
 

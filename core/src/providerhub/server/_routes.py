@@ -12,18 +12,21 @@ from aiohttp import web
 
 import providerhub
 
+from .._resolution import Candidate
 from ..call import call_provider
 from ..errors import ModelNotSupportedError
-from ..resolution import Candidate
 from ..types import Chunk
-from . import images, keys, openapi, sse
-from .errors import ApiError, bad_request
-from .parse import parse_chat, parse_json, provider_options
-from .settings import Settings
-from .shapes import ChunkWriter, completion, json_response, model
+from . import _images as images
+from . import _keys as keys
+from . import _openapi as openapi
+from . import _sse as sse
+from ._errors import ApiError, bad_request
+from ._parse import parse_chat, parse_json, provider_options
+from ._settings import Settings
+from ._shapes import ChunkWriter, completion, json_response, model
 
 SETTINGS = web.AppKey("providerhub.settings", Settings)
-HUB = web.AppKey("providerhub.hub", providerhub.Hub)
+HUB = web.AppKey("providerhub._hub", providerhub.Hub)
 """The hub whose providers the server serves (``providerhub.default_hub()`` unless told)."""
 
 

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from ..events import FinishReason, Usage
 from ..types import Chunk
-from . import keys
-from .errors import describe
-from .shapes import ChunkWriter, error_event
+from . import _keys as keys
+from ._errors import describe
+from ._shapes import ChunkWriter, error_event
 
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 

@@ -24,8 +24,10 @@ from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 import providerhub
-from providerhub import history, keys
-from providerhub.config import default_path
+from providerhub import _history as history
+from providerhub import _keys as keys
+from providerhub._config import default_path
+from providerhub._resolution import close_matches
 from providerhub.errors import (
     AllProvidersFailedError,
     ConfigError,
@@ -41,7 +43,6 @@ from providerhub.errors import (
 )
 from providerhub.http import proxy_url, redact, timeout_seconds
 from providerhub.options import convert_options
-from providerhub.resolution import close_matches
 
 if TYPE_CHECKING:
     import asyncio
@@ -292,7 +293,7 @@ def _parser() -> _Parser:
 
 def _add_serve(commands: Any, common: _Parser) -> None:
     """``serve``: its flags live with the server (a standard-library module; aiohttp is imported to run it)."""
-    from providerhub.server.settings import add_arguments
+    from providerhub.server._settings import add_arguments
 
     serve = commands.add_parser(
         "serve",
@@ -865,7 +866,7 @@ def _check_images(found: providerhub.Resolution, images: int) -> None:
     if _takes(found.provider, images):
         return
     hub = providerhub.default_hub()
-    from providerhub.router import PINNED
+    from providerhub._router import PINNED
 
     if hub.router.settings.fallback and found.match not in PINNED:
         for candidate in found.candidates[1:]:
@@ -1141,7 +1142,7 @@ def _effective_config() -> dict[str, Any]:
 
 def _index_folder(hub: providerhub.Hub) -> str | None:
     """Where the hub keeps its model index; ``None`` when it keeps none."""
-    from providerhub import index
+    from providerhub import _index as index
 
     if not hub.use_index:
         return None
@@ -1238,7 +1239,7 @@ def _cmd_serve(ctx: _Context) -> int:
     except ImportError:
         raise UsageError("the server needs aiohttp: pip install 'providerhub[server]'") from None
     from providerhub.server import serve
-    from providerhub.server.settings import from_args
+    from providerhub.server._settings import from_args
 
     if ctx.args.state_url:  # read by each worker's default hub, as if set by the user
         os.environ["PROVIDERHUB_STATE_URL"] = ctx.args.state_url
@@ -1250,7 +1251,7 @@ def _cmd_serve(ctx: _Context) -> int:
 
 def _cmd_check(ctx: _Context) -> int:
     """The contract kit's checks; ``providerhub.testing`` is imported only by this command."""
-    from providerhub.testing.installed import check_installed
+    from providerhub.testing._installed import check_installed
 
     rows = check_installed(ctx.args.targets)
     if ctx.args.json:

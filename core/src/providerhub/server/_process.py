@@ -21,10 +21,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._hub import Hub, default_hub
 from ..errors import ProviderHubError
-from ..hub import Hub, default_hub
-from .accesslog import notice
-from .settings import Settings
+from ._accesslog import notice
+from ._settings import Settings
 
 Ready = Callable[[str], None]
 
@@ -54,8 +54,8 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
     """Serve until SIGTERM or SIGINT, then stop gracefully; ``ready`` gets the URL once listening."""
     from aiohttp import web
 
-    from .accesslog import AccessLogger
-    from .app import create_app
+    from ._accesslog import AccessLogger
+    from ._app import create_app
 
     hub = default_hub()
     _load(hub)
@@ -85,7 +85,7 @@ async def run_worker(settings: Settings, ready: Ready, *, reuse_port: bool = Fal
         notice("stopping", settings.log_format, pid=os.getpid(), shutdown_timeout=f"{settings.shutdown_timeout:g}s")
     finally:
         await runner.cleanup()
-        from .accesslog import flush
+        from ._accesslog import flush
 
         flush()
 

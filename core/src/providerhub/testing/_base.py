@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..providers import BaseProvider
-from .transport import CheckSkipped, Transport
+from ._transport import CheckSkipped, Transport
 
 CheckFunction = Callable[[type[BaseProvider], Transport], None]
 

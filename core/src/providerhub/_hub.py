@@ -6,16 +6,17 @@ import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from . import discovery, index
-from .config import Config, ProviderTable, canonical, hub_settings, load
+from . import _discovery as discovery
+from . import _index as index
+from ._config import Config, ProviderTable, canonical, hub_settings, load
+from ._registry import PluginInfo, ProviderInfo, Registry, describe_provider
+from ._resolution import Resolution, candidates, preference, resolve_in
+from ._router_settings import load_settings
 from .errors import ConfigWarning, PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
-from .registry import PluginInfo, ProviderInfo, Registry, describe_provider
-from .resolution import Resolution, candidates, preference, resolve_in
-from .router_settings import load_settings
 
 if TYPE_CHECKING:
-    from .router import Router
+    from ._router import Router
 from .types import Chunk, MediaListType, Messages
 
 T = TypeVar("T")
@@ -115,7 +116,7 @@ class Hub:
         """Routes this hub's calls; its state (failure counts, cooldowns) is the hub's own (made on first call)."""
         router = self._router
         if router is None:
-            from .router import Router  # asyncio, only once a call is made
+            from ._router import Router  # asyncio, only once a call is made
 
             with self._lock:
                 if self._router is None:
@@ -325,7 +326,7 @@ class Hub:
         **options: Any,
     ) -> Iterator[Chunk]:
         """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-        from .sync import iterate_in_thread
+        from ._sync import iterate_in_thread
 
         return iterate_in_thread(
             lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)

@@ -17,9 +17,9 @@ from typing import Any
 from ..errors import MediaError
 from ..media import image_type, to_bytes
 from ..types import MediaListType
-from .errors import ApiError, bad_request
-from .parse import ImageRef
-from .settings import Settings
+from ._errors import ApiError, bad_request
+from ._parse import ImageRef
+from ._settings import Settings
 
 MAX_REDIRECTS = 3
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..providers import BaseProvider, settable
-from .standin import Reply, Request
+from ._standin import Reply, Request
 
 ENDPOINT_SETTINGS = ("api_base", "base_url", "api_endpoint")
 """Declarations looked for, in order, when a provider names none with ``endpoint_setting``."""

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-from . import keys
+from . import _keys as keys
 
 
 def _printable(text: str, limit: int = 200) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import warnings
 
+from .._registry import ProviderInfo, Registry, describe_provider
 from ..errors import PluginLoadWarning, ProviderHubError
 from ..providers import BaseProvider
-from ..registry import ProviderInfo, Registry, describe_provider
-from .base import Check, collect, describe_error, fail, one_line
-from .transport import CheckSkipped, Transport
+from ._base import Check, collect, describe_error, fail, one_line
+from ._transport import CheckSkipped, Transport
 
 CHECKS: list[Check] = []
 check = collect(CHECKS)
@@ -47,7 +47,7 @@ def check_aliases_do_not_shadow_ids(cls: type[BaseProvider], transport: Transpor
 @check
 def check_get_model_agrees(cls: type[BaseProvider], transport: Transport) -> None:
     """``get_model`` gives the model resolution gives, for every id, alias and ``<name>/...`` form."""
-    from ..resolution import resolve_in
+    from .._resolution import resolve_in
 
     get_model = getattr(cls, "get_model", None)
     if not callable(get_model):

@@ -9,9 +9,9 @@ from typing import Any, Union
 import pytest
 
 from ..providers import BaseProvider
-from .checks import CHECKS, Check
-from .standin import StandIn
-from .transport import Transport
+from ._checks import CHECKS, Check
+from ._standin import StandIn
+from ._transport import Transport
 
 Subject = Union[type[BaseProvider], tuple[type[BaseProvider], Transport]]
 """A provider class, or a provider class with the ``Transport`` its calls go through."""

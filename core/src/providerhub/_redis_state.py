@@ -26,9 +26,9 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from ._state import PROBATION, READY, Key, MemoryState, Rule, Standing
 from .http import redact, redact_url
 from .loop_local import LoopLocal
-from .state import PROBATION, READY, Key, MemoryState, Rule, Standing
 
 T = TypeVar("T")
 

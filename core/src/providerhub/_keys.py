@@ -13,8 +13,8 @@ import re
 import threading
 from collections.abc import Mapping
 
+from ._userfiles import TooLarge, config_dir, read_capped, remove, write_private
 from .errors import UserFileError
-from .userfiles import TooLarge, config_dir, read_capped, remove, write_private
 
 FILENAME = "keys.json"
 MAX_BYTES = 256 * 1024

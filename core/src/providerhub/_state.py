@@ -163,7 +163,7 @@ def open_state(url: str | None) -> StateBackend:
     if not url:
         return MemoryState()
     try:
-        from .redis_state import RedisState
+        from ._redis_state import RedisState
     except ImportError as exc:
         raise ConfigError(
             f"state_url {redact_url(url)} needs the redis package: pip install 'providerhub[redis]'"

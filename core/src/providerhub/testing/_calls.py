@@ -25,9 +25,9 @@ from ..errors import (
 )
 from ..events import FinishReason, Usage
 from ..providers import BaseProvider
-from .base import Check, CheckFailed, collect, describe_error, fail, one_line
-from .standin import Reply, Request, StandIn
-from .transport import AnswerFactory, CheckSkipped, Transport, loopback_only
+from ._base import Check, CheckFailed, collect, describe_error, fail, one_line
+from ._standin import Reply, Request, StandIn
+from ._transport import AnswerFactory, CheckSkipped, Transport, loopback_only
 
 CHECKS: list[Check] = []
 check = collect(CHECKS)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ..providers import BaseProvider
-from . import calls, declarations, registration
-from .base import Check, CheckFailed, CheckResult
-from .transport import Transport
+from . import _calls as calls
+from . import _declarations as declarations
+from . import _registration as registration
+from ._base import Check, CheckFailed, CheckResult
+from ._transport import Transport
 
 __all__ = ["CHECKS", "Check", "CheckFailed", "CheckResult", "check_provider"]
 

@@ -15,9 +15,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from ._userfiles import TooLarge, data_dir, read_capped, remove, write_private
 from .errors import UserFileError
 from .types import Message
-from .userfiles import TooLarge, data_dir, read_capped, remove, write_private
 
 FILENAME = "conversations.json"
 MAX_BYTES = 4 * 1024 * 1024

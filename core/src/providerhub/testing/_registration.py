@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .._registry import describe_provider
 from ..errors import PluginLoadWarning
 from ..providers import BaseProvider
-from ..registry import describe_provider
-from .base import Check, collect, describe_error, fail, one_line
-from .transport import CheckSkipped, Transport
+from ._base import Check, collect, describe_error, fail, one_line
+from ._transport import CheckSkipped, Transport
 
 CHECKS: list[Check] = []
 check = collect(CHECKS)
@@ -19,7 +19,7 @@ def _entry_point(cls: type[BaseProvider]) -> Any:
     """The installed ``providerhub`` entry point whose package defines ``cls``; ``CheckSkipped`` when none."""
     import importlib_metadata
 
-    from ..discovery import GROUP
+    from .._discovery import GROUP
 
     module = cls.__module__
     eps = list(importlib_metadata.entry_points(group=GROUP))
@@ -34,7 +34,7 @@ def _entry_point(cls: type[BaseProvider]) -> Any:
 
 def _hook_classes(ep: Any) -> list[Any]:
     """What the plugin's ``register_providers`` returns, through discovery's own validation."""
-    from ..discovery import _Fault, _hook_results, plugin_manager
+    from .._discovery import _Fault, _hook_results, plugin_manager
 
     try:
         plugin = ep.load()
@@ -49,7 +49,7 @@ def _hook_classes(ep: Any) -> list[Any]:
 @check
 def check_registration(cls: type[BaseProvider], transport: Transport) -> None:
     """The plugin loads through discovery (valid hook, no undeclared hook arguments) and registers the provider."""
-    from ..discovery import load_plugin, plugin_manager
+    from .._discovery import load_plugin, plugin_manager
 
     ep = _entry_point(cls)
     with warnings.catch_warnings(record=True):
@@ -81,7 +81,7 @@ def check_registration_is_static(cls: type[BaseProvider], transport: Transport) 
 
 
 def _probe(cls: type[BaseProvider]) -> Any:
-    from .importing import probe
+    from ._importing import probe
 
     ep = _entry_point(cls)
     result = probe(ep.value)
@@ -112,7 +112,7 @@ def check_import_is_light(cls: type[BaseProvider], transport: Transport) -> None
 @check
 def check_import_is_fast(cls: type[BaseProvider], transport: Transport) -> None:
     """Importing the entry module and calling the hook stays within the import-time budget (CPU seconds)."""
-    from .importing import IMPORT_BUDGET
+    from ._importing import IMPORT_BUDGET
 
     ep, result = _probe(cls)
     if result.cpu > IMPORT_BUDGET:

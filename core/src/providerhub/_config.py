@@ -6,10 +6,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ._router_settings import environment_settings
+from ._userfiles import config_dir
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name
-from .router_settings import environment_settings
-from .userfiles import config_dir
 
 FILENAME = "providerhub.toml"
 MAX_BYTES = 1 << 20
@@ -93,7 +93,7 @@ def load(path: str | os.PathLike[str]) -> Config:
 def _cache_file(path: str) -> str | None:
     import zlib
 
-    from .index import cache_dir
+    from ._index import cache_dir
 
     try:
         folder = cache_dir()

@@ -6,10 +6,10 @@ import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ..discovery import dist_key, entry_points, load_plugin, normalize, plugin_manager
+from .._discovery import dist_key, entry_points, load_plugin, normalize, plugin_manager
+from .._hub import default_hub
 from ..errors import PluginLoadWarning, ProviderHubError, ProviderNotFoundError
-from ..hub import default_hub
-from .checks import check_provider
+from ._checks import check_provider
 
 
 class PluginCheck(NamedTuple):
