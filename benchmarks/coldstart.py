@@ -32,7 +32,8 @@ RESOLVE = 'from providerhub import get_provider; get_provider("{model}")'
 CONFIG = 'default_model = "{model}"\nprefer = ["Dynaspark"]\n'
 CHECK = """
 import json, sys
-from providerhub import get_provider, _hub as hub
+from providerhub import get_provider
+from providerhub import _default as hub
 provider = get_provider("{model}")
 print(json.dumps({{
     "provider": provider.__name__,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from providerhub import _hub as hub
+from providerhub import _default as hub
 from providerhub import _keys as keys
 from providerhub import _router_settings as router_settings
 from support.plugins import IN_REPO_PLUGINS, PluginSite

@@ -12,7 +12,7 @@ import pytest
 
 import providerhub
 from providerhub import ConfigError, ConfigWarning, Hub
-from providerhub import _hub as hub
+from providerhub import _default as hub
 from providerhub._config import default_path, load
 from support.plugins import PluginSite, provider_source
 
@@ -265,7 +265,7 @@ def test_config_change_is_seen_by_the_next_start_with_the_index_on(echo: PluginS
     fresh_start()
     sys.modules.pop(module)
     assert [p.name for p in providerhub.list_providers()] == ["Echo", "First"]
-    assert providerhub._hub.registry().from_index and module not in sys.modules  # listed without importing
+    assert providerhub._default.registry().from_index and module not in sys.modules  # listed without importing
     assert providerhub.resolve("first").provider.name == "First"
     write(config_file, '[providers.Second]\nfrom = "Echo"\nmodels = ["s-1"]\ndefault_model = "s-1"\n')
     fresh_start()
@@ -276,7 +276,7 @@ def test_config_change_is_seen_by_the_next_start_with_the_index_on(echo: PluginS
     fresh_start()
     sys.modules.pop(module)
     assert providerhub.resolve("s-1").provider.name == "Second"  # from the index, and the same answer
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
     assert [m.id for m in providerhub.list_models()] == ["echo-1", "echo-2", "s-1"]
 
 
@@ -287,7 +287,7 @@ def test_a_bad_table_is_reported_again_by_a_start_from_the_index(echo: PluginSit
     fresh_start()
     with pytest.warns(ConfigWarning, match="Nowhere"):
         assert [p.name for p in providerhub.list_providers()] == ["Echo"]
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
 
 
 def test_a_base_changed_in_place_makes_the_derived_record_stale(echo: PluginSite, config_file: Path) -> None:
@@ -303,10 +303,10 @@ def test_a_base_changed_in_place_makes_the_derived_record_stale(echo: PluginSite
         os.utime(path, ns=(ns, ns))
     sys.modules.pop(echo.modules["echo"])
     fresh_start()
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
     with pytest.raises(providerhub.ModelNotSupportedError):
         providerhub.resolve("copy/echo-3")  # the index answers what it knows, importing nothing
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
     assert providerhub.resolve("copy/echo-1").provider.models == ("echo-1", "echo-3")  # the import shows it stale
-    assert not providerhub._hub.registry().from_index
+    assert not providerhub._default.registry().from_index
     assert providerhub.resolve("copy/echo-3").model == "echo-3"

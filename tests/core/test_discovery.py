@@ -143,7 +143,7 @@ def test_threads_share_one_discovery(plugin_site: PluginSite) -> None:
 
     plugin_site.add("one", provider_source("One", ["one-1"]))
     with ThreadPoolExecutor(8) as pool:
-        registries = set(pool.map(lambda _: id(providerhub._hub.registry()), range(32)))
+        registries = set(pool.map(lambda _: id(providerhub._default.registry()), range(32)))
     assert len(registries) == 1
 
 

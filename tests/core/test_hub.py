@@ -9,7 +9,7 @@ import pytest
 
 import providerhub
 from providerhub import Hub, ModelNotFoundError
-from providerhub import _hub as hub
+from providerhub import _default as hub
 from support.plugins import PluginSite, provider_source
 
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -112,7 +112,7 @@ def test_not_found_with_a_valid_index_is_answered_from_it(three: PluginSite) -> 
         sys.modules.pop(module, None)
     with pytest.raises(ModelNotFoundError, match="did you mean 'a-1'"):
         providerhub.resolve("a-2")
-    assert providerhub._hub.registry().from_index  # no rediscovery
+    assert providerhub._default.registry().from_index  # no rediscovery
     assert not [m for m in three.modules.values() if m in sys.modules]  # and no plugin imported
     assert providerhub.get_provider("g-1").name == "Gamma"
     assert [m for m in three.modules.values() if m in sys.modules] == [three.modules["gamma"]]

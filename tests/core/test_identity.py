@@ -164,9 +164,9 @@ def test_declarations_are_plain_data_in_records_and_in_the_index(plugin_site: Pl
     (record,) = providerhub.list_providers()
     expected = ("Opt", True, "OPT_KEY", (("n", "int"), ("stop", "list[str]"), ("temperature", "float")))
     assert (record.name, record.any_model, record.api_key_env, record.options) == expected
-    providerhub._hub._default = None
+    providerhub._default._default = None
     assert providerhub.list_providers() == [record]
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
 
 
 @pytest.mark.parametrize(

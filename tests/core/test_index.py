@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import providerhub
 from providerhub import ModelNotFoundError, PluginLoadWarning
-from providerhub import _hub as hub
+from providerhub import _default as hub
 from providerhub import _index as index
+from providerhub._loading import index_settings
 from support.plugins import PluginSite, provider_source
 
 
@@ -45,7 +46,7 @@ try:
 except providerhub.ProviderHubError as exc:
     answer = type(exc).__name__
 mods = sorted(m for m in sys.modules if m.startswith("ph_test_"))
-print(json.dumps({{"answer": answer, "modules": mods, "from_index": providerhub._hub.registry().from_index}}))
+print(json.dumps({{"answer": answer, "modules": mods, "from_index": providerhub._default.registry().from_index}}))
 """
 
 
@@ -105,10 +106,10 @@ def test_plugin_changed_in_place_is_caught(plugin_site: PluginSite) -> None:
         os.utime(path, ns=(ns, ns))
     sys.modules.pop(plugin_site.modules["a"], None)
     fresh_start()
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
     with pytest.raises(providerhub.ProviderNotWorkingError):
         providerhub.get_provider("m-1")
-    assert not providerhub._hub.registry().from_index
+    assert not providerhub._default.registry().from_index
 
 
 def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
@@ -117,7 +118,7 @@ def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     Path(index.path()).write_bytes(b"\x00garbage")
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"
-    assert not providerhub._hub.registry().from_index
+    assert not providerhub._default.registry().from_index
     assert index.parse(Path(index.path()).read_bytes()) is not None  # rewritten whole
 
 
@@ -136,7 +137,7 @@ def test_failed_plugin_is_retried_not_cached(plugin_site: PluginSite) -> None:
     fresh_start()
     with pytest.warns(PluginLoadWarning, match="ph_missing_dependency"):
         assert providerhub.get_provider("m-1").__name__ == "A"
-    assert providerhub._hub.registry().from_index
+    assert providerhub._default.registry().from_index
     # the missing dependency appears (in a folder whose time stamp is left alone)
     deps = plugin_site.root.parent / "deps"
     deps.mkdir()
@@ -232,7 +233,7 @@ def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
     default = hub.default_hub()
-    where = index.locate(None, default._index_settings())
+    where = index.locate(None, index_settings(default.config, default.plugins, default.disable_plugins))
     assert where is not None
     assert index.read(where, index.key(where)) is not None
     assert index.read(where, ("other",)) is None
@@ -245,7 +246,7 @@ import json, resource, sys, time
 import providerhub
 started = time.monotonic()
 name = providerhub.get_provider("m-1").__name__
-print(json.dumps({"name": name, "from_index": providerhub._hub.registry().from_index,
+print(json.dumps({"name": name, "from_index": providerhub._default.registry().from_index,
                   "seconds": time.monotonic() - started,
                   "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -309,7 +310,9 @@ def test_a_damaged_index_is_a_cheap_miss(plugin_site: PluginSite, kind: str) -> 
     run_start = [sys.executable, "-c", textwrap.dedent(DAMAGED_START)]
     first = json.loads(subprocess.run(run_start, env=env, capture_output=True, check=True, timeout=60).stdout)
     assert first["name"] == "A"
-    target = Path(run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site))
+    target = Path(
+        run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site)
+    )
     whole = target.read_bytes()
     assert index.parse(whole) is not None
     _plant(kind, target, whole)
@@ -354,7 +357,7 @@ def test_relative_cache_dir_is_refused_with_a_clear_message(
     fresh_start()
     assert providerhub.get_provider("m-1").__name__ == "A"  # warned once per process
     assert list(work.iterdir()) == []
-    assert not providerhub._hub.registry().from_index
+    assert not providerhub._default.registry().from_index
 
 
 def test_old_index_files_are_pruned(plugin_site: PluginSite) -> None:
@@ -419,7 +422,7 @@ import providerhub
 res = providerhub.resolve({model!r})
 print(json.dumps({{
     "answer": [res.provider.__name__, res.model],
-    "from_index": providerhub._hub.registry().from_index,
+    "from_index": providerhub._default.registry().from_index,
     "loaded": sorted(m for m in ("pluggy", "importlib_metadata", "importlib.metadata", "asyncio") if m in sys.modules),
 }}))
 """
@@ -485,7 +488,9 @@ def test_an_editable_plugin_is_seen_when_reinstalled_or_when_its_code_changed(
 def test_the_key_holds_the_core_version_and_sys_path(plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
-    where = index.locate(None, hub.default_hub()._index_settings())
+    where = index.locate(
+        None, index_settings(hub.default_hub().config, hub.default_hub().plugins, hub.default_hub().disable_plugins)
+    )
     assert where is not None
     assert index.read(where, index.key(where)) is not None
     monkeypatch.setattr(providerhub, "__version__", "999.0")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import providerhub
 from providerhub import PluginLoadError, PluginLoadWarning
-from providerhub import _hub as hub
+from providerhub import _default as hub
 from support.plugins import PluginSite, provider_source
 
 GOOD = provider_source("Good", ["good-1"])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._hub import (
-    Hub,
-    ModelInfo,
+from ._default import (
     default_hub,
     get_provider,
     get_providers,
@@ -18,6 +16,7 @@ from ._hub import (
     resolve,
     unregister_provider,
 )
+from ._hub import Hub, ModelInfo
 from ._registry import PluginInfo, ProviderInfo
 from ._resolution import Candidate, Resolution
 from .errors import (

@@ -1,4 +1,4 @@
-"""The hub: one registry and the settings it was built with; the module-level calls use the default hub."""
+"""The Hub: the settings it was built with, the registry they select, and the queries and calls over it."""
 
 import os
 import threading
@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import _discovery as discovery
 from . import _index as index
-from ._config import Config, ProviderTable, canonical, hub_settings, load
+from ._config import Config, load
+from ._loading import Loaded, load_plugins
 from ._registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from ._resolution import Resolution, candidates, preference, resolve_in
 from ._router_settings import load_settings
-from .errors import ConfigWarning, PluginLoadError, PluginLoadWarning
+from .errors import PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 
 if TYPE_CHECKING:
@@ -21,15 +22,6 @@ from .types import Chunk, MediaListType, Messages
 
 T = TypeVar("T")
 P = TypeVar("P", bound=type[BaseProvider])
-Loader = Callable[[ProviderInfo], type[BaseProvider]]
-
-
-class _Plugins(NamedTuple):
-    plugins: tuple[PluginInfo, ...]
-    providers: tuple[ProviderInfo, ...]
-    """After the configuration file's provider tables applied."""
-    provider_class: Loader
-    from_index: bool
 
 
 class ModelInfo(NamedTuple):
@@ -107,7 +99,7 @@ class Hub:
         self.use_index = use_index
         self.strict = strict
         self._lock = threading.RLock()
-        self._plugins: _Plugins | None = None
+        self._plugins: Loaded | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
         self._registry: Registry | None = None
 
@@ -129,40 +121,18 @@ class Hub:
 
     # -- building the registry --------------------------------------------------------------------
 
-    def _index_settings(self) -> tuple[Any, ...]:
-        return (self.plugins, self.disable_plugins, canonical(self.config.providers))
+    def _load(self, use_index: bool) -> Loaded:
+        return load_plugins(
+            self.config,
+            self.plugins,
+            self.disable_plugins,
+            cache_dir=self.cache_dir,
+            use_index=self.use_index,
+            read_index=use_index,
+            strict=self.strict,
+        )
 
-    def _discover(self, use_index: bool) -> _Plugins:
-        where = (
-            index.locate(self.cache_dir, self._index_settings()) if self.use_index else None
-        )  # before any plugin runs
-        if use_index and where is not None:
-            stored = index.read(where, index.key(where))
-            if stored is not None:
-                indexed = index.IndexedPlugins(stored.plugins, stored.providers, strict=self.strict)
-                try:
-                    indexed.retry_failed()
-                except index.StaleIndexError:
-                    pass
-                else:
-                    for note in stored.scan_notes:
-                        warnings.warn(note, PluginLoadWarning, stacklevel=4)
-                    for note in stored.notes:
-                        warnings.warn(note, ConfigWarning, stacklevel=4)
-                    tables = [t for t in self.config.providers if t.name.lower() in stored.applied]
-                    loader = _ConfiguredLoader(tables, stored.providers, indexed.provider_class)
-                    return _Plugins(indexed.plugins, stored.configured, loader.verified, True)
-        scan_notes: list[str] = []
-        eps = discovery.entry_points(self.plugins, self.disable_plugins, strict=self.strict, notes=scan_notes)
-        found = discovery.discover(eps, strict=self.strict)
-        configured, notes, classes, applied = _configure(self.config, found.providers, found.classes)
-        if where is not None:
-            # Time stamps read after the imports: writing their bytecode may touch a sys.path folder's.
-            stored = index.Stored(found.plugins, found.providers, configured, notes, applied, tuple(scan_notes))
-            index.write(where, index.key(where), stored)
-        return _Plugins(found.plugins, configured, lambda record: classes[record.name], False)
-
-    def _assemble(self, plugins: _Plugins) -> Registry:
+    def _assemble(self, plugins: Loaded) -> Registry:
         """Combine plugin providers with those registered in code (code wins a name clash)."""
         code = dict(self._code)
         kept = []
@@ -201,7 +171,7 @@ class Hub:
                 raise PluginLoadError(f"plugin {plugin!r} uses the registry while it is being imported", plugin=plugin)
             with self._lock:
                 if self._registry is None:
-                    self._plugins = self._discover(use_index=True)
+                    self._plugins = self._load(use_index=True)
                     self._registry = self._assemble(self._plugins)
                 current = self._registry
         return current
@@ -209,7 +179,7 @@ class Hub:
     def reload(self) -> None:
         """Discover plugins again (bypassing and rewriting the model index) and swap the registry."""
         with self._lock:
-            self._plugins = self._discover(use_index=False)
+            self._plugins = self._load(use_index=False)
             self._registry = self._assemble(self._plugins)
 
     def _read(self, query: Callable[[Registry], T]) -> T:
@@ -331,167 +301,3 @@ class Hub:
         return iterate_in_thread(
             lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
         )
-
-
-# -- the configuration file's provider tables --------------------------------------------------
-
-
-def _configure(
-    config: Config, providers: tuple[ProviderInfo, ...], classes: dict[str, type[BaseProvider]]
-) -> tuple[tuple[ProviderInfo, ...], tuple[str, ...], dict[str, type[BaseProvider]], tuple[str, ...]]:
-    """Apply the provider tables to discovered providers: adjusted ones replaced, derived ones added.
-
-    A table that cannot apply leaves out only its provider, with a ``ConfigWarning`` naming the
-    file and the table. Tables adjusting a provider apply first, so one derived from it inherits them.
-    """
-    records = {record.name.lower(): record for record in providers}
-    installed = set(records)
-    classes = dict(classes)
-    notes: list[str] = []
-    applied: list[str] = []
-    for table in sorted(config.providers, key=lambda t: t.base is not None):
-        where = config.where(f"providers.{table.name}")
-        try:
-            base_name = table.base or table.name
-            base = records.get(base_name.lower()) if base_name.lower() in installed else None
-            if base is None:
-                hint = "" if table.base else ' (to add a new provider, give it from = "OTHER")'
-                raise ValueError(f"no installed provider is named {base_name!r}{hint}")
-            if table.base and table.name.lower() in records:
-                raise ValueError(f"a provider named {records[table.name.lower()].name!r} is already registered")
-            derived = classes[base.name].configure(table.name, **table.settings)
-            record = describe_provider(derived, base.plugin)
-        except (ValueError, TypeError) as exc:
-            notes.append(f"{where}: {exc}; the provider is left out")
-            if not table.base:
-                records.pop(table.name.lower(), None)
-            continue
-        if not table.base:
-            del classes[base.name]
-            records.pop(base.name.lower())
-        records[record.name.lower()] = record
-        classes[record.name] = derived
-        applied.append(table.name.lower())
-    for note in notes:
-        warnings.warn(note, ConfigWarning, stacklevel=5)
-    return tuple(records.values()), tuple(notes), classes, tuple(applied)
-
-
-class _ConfiguredLoader:
-    """Loads a provider recorded in the index, applying its provider table again (checked against the record)."""
-
-    def __init__(self, tables: Iterable[ProviderTable], plugin_records: tuple[ProviderInfo, ...], load: Loader):
-        self.tables = {table.name.lower(): table for table in tables}
-        self.plugin_records = {record.name.lower(): record for record in plugin_records}
-        self.load = load
-
-    def _build(self, name: str) -> tuple[type[BaseProvider], str | None]:
-        """The class named ``name`` as configured, and its plugin."""
-        table = self.tables.get(name.lower())
-        if table is not None and table.base is not None:
-            base, plugin = self._build(table.base)
-        else:
-            record = self.plugin_records.get(name.lower() if table is None else (table.base or table.name).lower())
-            if record is None:
-                raise index.StaleIndexError(f"provider {name} is no longer registered by its plugin")
-            base, plugin = self.load(record), record.plugin
-        return (base if table is None else base.configure(table.name, **table.settings)), plugin
-
-    def verified(self, record: ProviderInfo) -> type[BaseProvider]:
-        if record.name.lower() not in self.tables:
-            return self.load(record)
-        try:
-            derived, plugin = self._build(record.name)
-            same = describe_provider(derived, plugin) == record
-        except (ValueError, TypeError):
-            same = False
-        if not same:
-            raise index.StaleIndexError(f"provider {record.name} changed since the model index was written")
-        return derived
-
-
-# -- the default hub, and the module-level calls over it -----------------------------------------
-
-_default_lock = threading.Lock()
-_default: Hub | None = None
-
-
-def default_hub() -> Hub:
-    """The hub the module-level functions use, built on first use from the environment and the user's
-    configuration file (``$PROVIDERHUB_CONFIG``, else ``providerhub.toml`` in the user config directory)."""
-    global _default
-    hub = _default
-    if hub is None:
-        with _default_lock:
-            if _default is None:
-                _default = _from_environment()
-            hub = _default
-    return hub
-
-
-def _from_environment() -> Hub:
-    settings = hub_settings()
-    hub = Hub(**settings)
-    if "default_model" in settings:
-        hub._default_source = "PROVIDERHUB_DEFAULT_MODEL"
-    return hub
-
-
-def registry() -> Registry:
-    """The default hub's current snapshot."""
-    return default_hub().registry()
-
-
-def reload() -> None:
-    """Read the settings again (environment, configuration file) and rediscover plugins.
-
-    Providers registered in code stay registered.
-    """
-    global _default
-    with _default_lock:
-        old = _default
-        hub = _from_environment()
-        if old is not None:
-            hub._code = dict(old._code)
-        hub.reload()
-        _default = hub
-
-
-def register_provider(cls: P) -> P:
-    """Register a provider class in code in the default hub; usable as a decorator."""
-    return default_hub().register_provider(cls)
-
-
-def unregister_provider(provider: type[BaseProvider] | str) -> None:
-    """Remove a provider registered in code from the default hub (by class or name)."""
-    default_hub().unregister_provider(provider)
-
-
-def resolve(model: str | None = None, *, media: MediaListType | None = None) -> Resolution:
-    """Resolve a model name to the provider that serves it, how it matched, and the other candidates."""
-    return default_hub().resolve(model, media=media)
-
-
-def get_provider(model: str | None = None, *, media: MediaListType | None = None) -> type[BaseProvider]:
-    """The provider class that serves ``model`` (``None``: the default model)."""
-    return default_hub().get_provider(model, media=media)
-
-
-def get_providers(model: str | None, *, media: MediaListType | None = None) -> list[type[BaseProvider]]:
-    """Every working provider class that serves ``model``, in preference order."""
-    return default_hub().get_providers(model, media=media)
-
-
-def list_providers() -> list[ProviderInfo]:
-    """Every registered provider's declarations, by name (nothing is imported)."""
-    return default_hub().list_providers()
-
-
-def list_plugins() -> list[PluginInfo]:
-    """Every discovered plugin with its distribution, version, providers and error, if any."""
-    return default_hub().list_plugins()
-
-
-def list_models() -> list[ModelInfo]:
-    """Every (model, provider) pair, by model id then preference order."""
-    return default_hub().list_models()

@@ -268,7 +268,7 @@ def stream(
     ``ProviderError``s (the provider failed), as ``call_provider`` says; when several attempts
     failed, an ``AllProvidersFailedError`` with each of them.
     """
-    from ._hub import default_hub
+    from ._default import default_hub
 
     return default_hub().stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
@@ -283,6 +283,6 @@ def complete(
     **options: Any,
 ) -> Iterator[Chunk]:
     """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-    from ._hub import default_hub
+    from ._default import default_hub
 
     return default_hub().complete(model, messages, media=media, timeout=timeout, fallback=fallback, **options)

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
-from .._hub import Hub, default_hub
+from .._default import default_hub
+from .._hub import Hub
 from . import _keys as keys
 from . import _routes as routes
 from ._errors import ApiError, Described, describe

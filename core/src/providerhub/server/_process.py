@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .._hub import Hub, default_hub
+from .._default import default_hub
+from .._hub import Hub
 from ..errors import ProviderHubError
 from ._accesslog import notice
 from ._settings import Settings

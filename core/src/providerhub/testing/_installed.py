@@ -6,8 +6,8 @@ import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .._default import default_hub
 from .._discovery import dist_key, entry_points, load_plugin, normalize, plugin_manager
-from .._hub import default_hub
 from ..errors import PluginLoadWarning, ProviderHubError, ProviderNotFoundError
 from ._checks import check_provider
 

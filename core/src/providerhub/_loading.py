@@ -1,0 +1,68 @@
+"""Loading: the plugins a hub's settings select, from the model index when it is current, else by discovery."""
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from . import _discovery as discovery
+from . import _index as index
+from ._config import Config, canonical
+from ._registry import PluginInfo, ProviderInfo
+from ._tables import ConfiguredLoader, Loader, apply_tables
+from .errors import ConfigWarning, PluginLoadWarning
+
+
+class Loaded(NamedTuple):
+    """What a hub's plugins register, and how to get a provider's class."""
+
+    plugins: tuple[PluginInfo, ...]
+    providers: tuple[ProviderInfo, ...]
+    """After the configuration file's provider tables applied."""
+    provider_class: Loader
+    from_index: bool
+
+
+def index_settings(config: Config, plugins: Sequence[str] | None, disable_plugins: Sequence[str]) -> tuple[Any, ...]:
+    """The settings that select what is loaded, part of the model index's key."""
+    return (plugins, disable_plugins, canonical(config.providers))
+
+
+def load_plugins(
+    config: Config,
+    plugins: Sequence[str] | None,
+    disable_plugins: Sequence[str],
+    *,
+    cache_dir: str | None,
+    use_index: bool,
+    read_index: bool,
+    strict: bool,
+) -> Loaded:
+    """The providers these settings select; ``read_index=False`` rediscovers and rewrites the index."""
+    where = (
+        index.locate(cache_dir, index_settings(config, plugins, disable_plugins)) if use_index else None
+    )  # before any plugin runs
+    if read_index and where is not None:
+        stored = index.read(where, index.key(where))
+        if stored is not None:
+            indexed = index.IndexedPlugins(stored.plugins, stored.providers, strict=strict)
+            try:
+                indexed.retry_failed()
+            except index.StaleIndexError:
+                pass
+            else:
+                for note in stored.scan_notes:
+                    warnings.warn(note, PluginLoadWarning, stacklevel=5)
+                for note in stored.notes:
+                    warnings.warn(note, ConfigWarning, stacklevel=5)
+                tables = [t for t in config.providers if t.name.lower() in stored.applied]
+                loader = ConfiguredLoader(tables, stored.providers, indexed.provider_class)
+                return Loaded(indexed.plugins, stored.configured, loader.verified, True)
+    scan_notes: list[str] = []
+    eps = discovery.entry_points(plugins, disable_plugins, strict=strict, notes=scan_notes)
+    found = discovery.discover(eps, strict=strict)
+    configured, notes, classes, applied = apply_tables(config, found.providers, found.classes)
+    if where is not None:
+        # Time stamps read after the imports: writing their bytecode may touch a sys.path folder's.
+        stored = index.Stored(found.plugins, found.providers, configured, notes, applied, tuple(scan_notes))
+        index.write(where, index.key(where), stored)
+    return Loaded(found.plugins, configured, lambda record: classes[record.name], False)
