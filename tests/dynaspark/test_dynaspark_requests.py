@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ import providerhub
 from providerhub import MediaError, MessagesError, ModelNotSupportedError, ProviderError
 from providerhub_dynaspark import Dynaspark
 from support.dynaspark_standin import Standin
+from support.images import GIF, IMAGES, JPEG, PNG, WEBP, data_uri
 
-from .helpers import GIF, HELLO, IMAGES, JPEG, PNG, WEBP
+from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 
@@ -151,7 +151,7 @@ async def test_image_from_a_path(dynaspark_server: Standin, tmp_path: Path) -> N
 
 
 async def test_image_from_a_data_uri(dynaspark_server: Standin) -> None:
-    uri = "data:image/webp;base64," + base64.b64encode(WEBP).decode()
+    uri = data_uri(WEBP, "image/webp")
     await ask("gemini-1.5-flash", HELLO, media=[(uri, None)], api_endpoint=dynaspark_server.url)
     assert dynaspark_server.requests[0].file == ("image.webp", "image/webp", WEBP)
 

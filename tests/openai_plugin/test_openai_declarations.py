@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +10,7 @@ import providerhub
 from providerhub import MissingCredentialsError, ModelNotSupportedError
 from providerhub._registry import describe_provider
 from providerhub_openai import HOSTED, LOCAL, PRESETS, OpenAI
+from support.processes import run_python
 
 HOSTED_SERVICES = {
     "groq": ("https://api.groq.com/openai/v1", "GROQ_API_KEY"),
@@ -88,7 +87,7 @@ def test_resolution_does_not_import_aiohttp() -> None:
         "assert p.name == 'groq', p\n"
         "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'providerhub_openai.client'))))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = run_python(code)
     assert (out.stdout.strip(), out.returncode) == ("[]", 0), out.stderr
 
 

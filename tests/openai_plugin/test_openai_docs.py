@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cli.clitools import CLI
 from support.openai_standin import OpenAIStandin
+from support.processes import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -57,13 +56,7 @@ def test_plugin_readme_example_runs(aimed: CLI, threaded_server: OpenAIStandin) 
     code = block_after(PLUGIN_README.read_text(encoding="utf-8"), "## Usage", "python")
     # -W error: an unclosed session or connection would print a ResourceWarning. Not -X dev: its
     # slow-callback notes would flag the first call's plugin discovery, which runs on the loop.
-    out = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code],
-        capture_output=True,
-        text=True,
-        env=aimed.environ(),
-        timeout=60,
-    )
+    out = run_python(code, "-W", "error", env=aimed.environ())
     assert (out.stdout, out.stderr, out.returncode) == ("echo: Name a colour.\n", "", 0)
     assert threaded_server.requests[0].model == "llama3.2"
     assert threaded_server.requests[0].options == {"temperature": 0.2}

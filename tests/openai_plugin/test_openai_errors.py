@@ -21,9 +21,10 @@ from providerhub import (
     ResponseError,
 )
 from providerhub_openai import OpenAI
+from support.net import closed_url
 from support.openai_standin import OpenAIStandin, error_body, openai_standin
 
-from .helpers import HELLO, aimed_at, closed_url, collect
+from .helpers import HELLO, aimed_at, collect
 
 WORDS: list[dict[str, str]] = [{"role": "user", "content": "a b c d e"}]
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 
 import pytest
 
 from providerhub import FinishReason, MediaError, MessagesError, OptionsError, Usage
 from providerhub_openai import PRESETS, OpenAI
+from support.images import JPEG, PNG, data_uri
 from support.openai_standin import OpenAIStandin
 
-from .helpers import HELLO, JPEG, PNG, aimed_at, collect, events, texts
+from .helpers import HELLO, aimed_at, collect, events, texts
 
 
 async def test_request_shape_system_history_and_stream_options(server: OpenAIStandin) -> None:
@@ -220,8 +220,8 @@ async def test_api_base_may_be_given_per_call(server: OpenAIStandin) -> None:
 
 
 async def test_image_content_parts_stay_with_their_message(server: OpenAIStandin) -> None:
-    png_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
-    jpeg_uri = "data:image/jpeg;base64," + base64.b64encode(JPEG).decode()
+    png_uri = data_uri(PNG)
+    jpeg_uri = data_uri(JPEG, "image/jpeg")
     messages = [
         {
             "role": "user",
