@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,7 @@ def python_blocks(text: str) -> list[str]:
         pytest.param(lambda: providerhub_dynaspark.provider.__doc__ or "", id="docstring"),
     ],
 )
-def test_usage_example_runs_against_the_standin(threaded_server: Standin, source: object) -> None:
-    assert callable(source)
+def test_usage_example_runs_against_the_standin(threaded_server: Standin, source: Callable[[], str]) -> None:
     blocks = python_blocks(source())
     assert blocks, "no python example found"
     out = run_python(blocks[0], *STRICT, DYNASPARK_API_ENDPOINT=threaded_server.url)

@@ -25,21 +25,13 @@ async def ask(model: str, messages: Any, **kwargs: Any) -> list[str]:
     return [chunk async for chunk in Dynaspark.create_async_generator(model, messages, **kwargs)]
 
 
-def test_declares_what_the_service_offers() -> None:
-    assert Dynaspark.url == "https://dynaspark.onrender.com"
-    assert Dynaspark.api_endpoint == "https://dynaspark.onrender.com/generate_response"
-    assert Dynaspark.login_url is None
-    assert (Dynaspark.working, Dynaspark.needs_auth, Dynaspark.use_nodriver) == (True, False, False)
-    assert (Dynaspark.supports_stream, Dynaspark.supports_system_message, Dynaspark.supports_message_history) == (
-        True,
-        False,
-        False,
-    )
-    ids = ("gemini-1.5-flash", "gemini-1.5-flash-8b", "gemini-2.0-flash", "gemini-2.0-flash-lite")
-    assert tuple(Dynaspark.models) == tuple(Dynaspark.vision_models) == ids
-    assert Dynaspark.default_model == Dynaspark.default_vision_model == "gemini-1.5-flash"
-    assert not set(Dynaspark.model_aliases) & set(ids), "an alias may not be a model id"
-    assert set(Dynaspark.model_aliases.values()) == set(ids)
+@pytest.mark.parametrize("model", Dynaspark.models)
+async def test_every_listed_model_takes_an_image_and_is_sent_as_its_id(dynaspark_server: Standin, model: str) -> None:
+    providerhub.reload()
+    assert providerhub.resolve(model, media=[(PNG, "a.png")]).provider is Dynaspark
+    answer = await ask(model, HELLO, media=[(PNG, "a.png")], api_endpoint=dynaspark_server.url)
+    assert answer == [f"echo[{model}]: Hello [file a.png]"]
+    assert dynaspark_server.requests[0].file == ("a.png", "image/png", PNG)
 
 
 @pytest.mark.installed

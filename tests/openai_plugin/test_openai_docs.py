@@ -33,20 +33,13 @@ def test_readme_setup_runs_as_shown(aimed: CLI, threaded_server: OpenAIStandin, 
     lines = block_after(README.read_text(encoding="utf-8"), heading, "sh").splitlines()
     assert len(lines) == 3, "a three-line setup"
     assert lines[0] == "pip install ./core ./plugins/openai"  # done by tox, as a user would
-    env: dict[str, str] = {}
-    ran = 0
-    for line in lines[1:]:
-        words = shlex.split(line)
-        if words[0] == "export":
-            name, _, value = words[1].partition("=")
-            env[name] = value
-        elif words[0] == "providerhub":
-            result = aimed.run(*words[1:], **env)
-            assert (result.stdout, result.stderr, result.returncode) == ("echo: Why is the sky blue?\n", "", 0)
-            ran += 1
-        else:
-            assert words[:2] == ["ollama", "pull"], line  # the user's own server gets the model
-    assert ran == 1
+    commands = [shlex.split(line) for line in lines[1:]]
+    env = dict(words[1].partition("=")[::2] for words in commands if words[0] == "export")
+    (command,) = [words[1:] for words in commands if words[0] == "providerhub"]
+    others = [words[:2] for words in commands if words[0] not in ("export", "providerhub")]
+    assert all(words == ["ollama", "pull"] for words in others), others  # the user's own server gets the model
+    result = aimed.run(*command, **env)
+    assert (result.stdout, result.stderr, result.returncode) == ("echo: Why is the sky blue?\n", "", 0)
     (received,) = threaded_server.requests
     assert received.model == model
     assert received.authorization == (f"Bearer {env['GROQ_API_KEY']}" if env else None)

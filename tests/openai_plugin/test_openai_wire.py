@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -169,10 +170,7 @@ async def test_images_are_sent_as_data_uri_parts_with_the_last_user_message(serv
     assert "".join(texts(chunks)) == "echo: What is in these? [2 images]"
 
 
-async def test_an_image_from_a_path_is_read(server: OpenAIStandin, tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+async def test_an_image_from_a_path_is_read(server: OpenAIStandin, tmp_path: Path) -> None:
     path = tmp_path / "pixel.png"
     path.write_bytes(PNG)
     await collect(aimed_at(server), "m", HELLO, media=[(str(path), None)])
