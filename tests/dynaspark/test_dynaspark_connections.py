@@ -18,6 +18,7 @@ from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin
 from support.net import ForwardProxy, wait_until
 from support.processes import STRICT, run_python
+from support.sessions import assert_one_session_per_loop
 
 from .helpers import HELLO
 
@@ -56,21 +57,7 @@ async def test_a_callers_session_is_used_and_left_open(dynaspark_server: Standin
 
 
 def test_each_loop_gets_its_own_session_closed_when_the_loop_ends(threaded_server: Standin) -> None:
-    seen: list[aiohttp.ClientSession] = []
-    before = len(_sessions)  # the sync callers' long-lived loop may hold one from an earlier test
-
-    async def main() -> None:
-        await ask(api_endpoint=threaded_server.url)
-        session = _sessions.peek()
-        assert session is not None
-        seen.append(session)
-
-    asyncio.run(main())
-    asyncio.run(main())
-    first, second = seen
-    assert first is not second
-    assert first.closed and second.closed
-    assert len(_sessions) == before, "entries of finished loops are dropped"
+    assert_one_session_per_loop(lambda: ask(api_endpoint=threaded_server.url), _sessions)
 
 
 async def test_cancelling_the_consumer_closes_its_request(dynaspark_server: Standin) -> None:

@@ -16,6 +16,7 @@ from providerhub.server._errors import ApiError
 from providerhub.server._images import fetch, is_public, load
 from providerhub.server._parse import ImageRef
 from providerhub.server._settings import Settings
+from support.apps import serve_app
 from support.images import PNG, data_uri
 
 SETTINGS = Settings(allow_remote_images=True, max_image_bytes=4096, image_timeout=1.0)
@@ -65,13 +66,8 @@ async def images() -> AsyncIterator[str]:
     app.router.add_get("/text", text)
     app.router.add_get("/missing", missing)
     app.router.add_get("/big", big)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serve_app(app, shutdown_timeout=0.1) as url:
+        yield url
 
 
 def ref(url: str) -> ImageRef:
