@@ -59,8 +59,8 @@ def test_the_http_plugin_of_testing_your_plugin_passes_every_call_check(plugin_s
 @pytest.mark.parametrize("way", [0, 1], ids=["parametrize", "subclass"])
 def test_the_pytest_ways_run_as_written(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, way: int) -> None:
     pytester.makepyfile(echo_http=echo_http_source(), test_echo=blocks("Testing your plugin", "python")[way])
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the ways need no pytest plugin but the kit's
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", timeout=300)
     result.assert_outcomes(passed=13, skipped=7)  # no plugin installed: the registration checks skip too
 
