@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -201,6 +202,19 @@ def test_plugins_import_only_public_names() -> None:
         if name not in getattr(module, "__all__", ()) and submodule not in PUBLIC:
             wrong.append(f"{file}:{line}: {module_name}.{name} is not in {module_name}.__all__")
     assert wrong == []
+
+
+def test_the_readme_names_no_private_module_and_its_helper_table_only_public_names() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"providerhub\._\w+", readme) == []
+    table = readme.split("### Helpers for plugin authors\n", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| `(providerhub[.\w]*)` \| (.*?) \|", table, re.MULTILINE)
+    assert len(rows) >= 10
+    for module_name, cell in rows:
+        names = re.findall(r"`(\w+)`", cell)
+        assert names, module_name
+        listed = importlib.import_module(module_name).__all__
+        assert [name for name in names if name not in listed] == [], module_name
 
 
 def test_the_surface_check_notices_a_name_that_loses_its_docstring(monkeypatch: pytest.MonkeyPatch) -> None:
