@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import re
 from pathlib import Path
@@ -78,5 +77,5 @@ def test_the_command_line_way_runs_as_written(plugin_site: PluginSite, tmp_path:
     printed_rows = [row.split() for row in table.stdout.splitlines()]
     assert shown_rows, "the README shows the table"
     assert [row for row in shown_rows if row not in printed_rows] == []
-    rows = json.loads(run_script(*args, "--json", env=env, timeout=240).stdout)
-    assert {r["outcome"] for r in rows} == {"passed", "skipped"}
+    header, *rows = printed_rows
+    assert header[3] == "RESULT" and {row[3] for row in rows} == {"passed", "skipped"}  # --json: test_cli_check.py
