@@ -74,6 +74,41 @@ def proxy_url(value: object) -> str:
     return text
 
 
+def env_proxy(url: str) -> str | None:
+    """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` (or ``http_proxy`` / ``https_proxy``, which win) name
+    for ``url``, unless ``NO_PROXY`` exempts its host; else ``None``.
+
+    A few environment look-ups, cheap enough for every request: aiohttp's ``trust_env`` instead
+    re-reads the whole environment and ``~/.netrc`` in worker threads on each request.
+    """
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return None
+    scheme = scheme.lower()
+    environ = os.environ
+    value = environ.get(f"{scheme}_proxy")
+    if value is None:  # a lower-case variable, even empty, wins over the upper-case one
+        value = environ.get(f"{scheme.upper()}_PROXY")
+        if value and scheme == "http" and "REQUEST_METHOD" in environ:  # CGI: HTTP_PROXY may come from a request header
+            value = None
+    if not value:
+        return None
+    no_proxy = environ.get("no_proxy")
+    if no_proxy is None:
+        no_proxy = environ.get("NO_PROXY")
+    if no_proxy:
+        from urllib.parse import urlsplit
+        from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]  # not in the stubs
+
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+        if host and proxy_bypass_environment(host, {"no": no_proxy}):
+            return None
+    return value
+
+
 # -- bounds ---------------------------------------------------------------------------------------
 
 
