@@ -114,7 +114,10 @@ def env_proxy(url: str) -> str | None:
 
 def byte_limit(env: str, default: int) -> int:
     """A size cap from the environment variable ``env`` (a positive whole number of bytes), else ``default``."""
-    raw = os.environ.get(env, "").strip()
+    raw = os.environ.get(env)
+    if raw is None:  # the common case, asked on every request: nothing more to do
+        return default
+    raw = raw.strip()
     if not raw:
         return default
     try:
