@@ -43,7 +43,7 @@ def encode_form(
         boundary = os.urandom(16).hex().encode()
     dash = b"--" + boundary + b"\r\n"
     pieces: list[bytes] = []
-    for head, value in parts:  # a plain loop: cheaper than nested comprehensions for two or three parts
-        pieces += (dash, head, value, b"\r\n")
+    for part_head, value in parts:  # a plain loop: cheaper than nested comprehensions for two or three parts
+        pieces += (dash, part_head, value, b"\r\n")
     pieces.append(b"--" + boundary + b"--\r\n")
     return b"".join(pieces), "multipart/form-data; boundary=" + boundary.decode()
