@@ -202,21 +202,33 @@ async def iter_lines(
 ) -> AsyncIterator[bytes]:
     """The lines of a streamed body (server-sent events, NDJSON) without their line ends, as they
     arrive; a line longer than ``max_line`` or a body past ``limit`` bytes is a ``ResponseError``."""
-    pending = bytearray()
+    parts: list[bytes] = []  # the unfinished line's pieces: joined once its end comes, never re-copied
+    size = 0
     async for chunk in iter_body(response, limit, provider=provider):
-        pending += chunk
-        start = 0
-        while (end := pending.find(b"\n", start)) >= 0:
-            if end - start > max_line:
-                break
-            yield bytes(pending[start:end]).removesuffix(b"\r")
-            start = end + 1
-        del pending[:start]
-        if len(pending) > max_line:
+        if b"\n" not in chunk:
+            size += len(chunk)
+            if size > max_line:
+                _release(response)
+                raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+            parts.append(chunk)
+            continue
+        if parts:
+            parts.append(chunk)
+            chunk = b"".join(parts)
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            if len(line) > max_line:
+                _release(response)
+                raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+            yield line.removesuffix(b"\r")
+        parts = [rest] if rest else []
+        size = len(rest)
+        if size > max_line:
             _release(response)
             raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
-    if pending:
-        yield bytes(pending).removesuffix(b"\r")
+    if parts:
+        yield b"".join(parts).removesuffix(b"\r")
 
 
 async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) -> bytes:
