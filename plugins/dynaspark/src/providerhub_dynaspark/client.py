@@ -163,7 +163,6 @@ async def post(
     """
     if proxy is not None:
         proxy_url(proxy)  # an invalid proxy URL is the caller's error (OptionsError), not a failed connection
-    fields = (("user_input", prompt), ("ai_model", model))
     budget = limit
     if media:  # no task and no timer for a request without one
         loop = asyncio.get_running_loop()
@@ -174,9 +173,10 @@ async def post(
             raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
         budget = max(deadline - loop.time(), 0.001)
         files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
-        body, form_type = encode_form(fields, files)
-    else:
-        body, form_type = encode_form(fields)
+        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)), files)
+        del image, files  # the image's bytes are in the body now: a waiting request holds them once
+    else:  # the fields are not kept in a local: a waiting request holds only what it sends
+        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)))
     aiohttp = _aiohttp or await _import_aiohttp()
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
