@@ -68,3 +68,17 @@ def test_env_proxy_is_read_at_each_call(monkeypatch: pytest.MonkeyPatch) -> None
     assert env_proxy("http://api.example.com/") is None
     assert env_proxy("http://example.org/") == "http://proxy:3128"
     assert env_proxy("not a url") is None
+
+
+async def test_proxy_for_prefers_the_named_proxy_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from providerhub.http import proxy_for
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert await proxy_for("http://example.com/") == (None, None)
+    assert await proxy_for("http://example.com/", "http://named:1") == ("http://named:1", None)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy:3128")
+    assert await proxy_for("http://example.com/") == ("http://proxy:3128", None)
+    assert await proxy_for("http://example.com/", "http://named:1") == ("http://named:1", None)
+    monkeypatch.setenv("NO_PROXY", "example.com")
+    assert await proxy_for("http://example.com/") == (None, None)

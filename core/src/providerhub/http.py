@@ -35,6 +35,7 @@ __all__ = [
     "iter_body",
     "iter_lines",
     "loads_json",
+    "proxy_for",
     "proxy_url",
     "raise_for_status",
     "read_body",
@@ -141,6 +142,27 @@ def env_proxy(url: str) -> str | None:
 
 
 # -- bounds ---------------------------------------------------------------------------------------
+
+
+async def proxy_for(url: str, proxy: str | None = None) -> tuple[str | None, Any]:
+    """The proxy for a request to ``url`` and its credentials (aiohttp's ``BasicAuth`` or ``None``).
+
+    ``proxy`` when a call names one; else what the environment chooses (``env_proxy``), with
+    ``~/.netrc`` credentials read as aiohttp's ``trust_env`` reads them, off the loop and only
+    when a proxy applies: a request without one pays a few look-ups. Needs aiohttp.
+    """
+    if proxy is not None or env_proxy(url) is None:
+        return proxy, None
+    import asyncio
+
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        found, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(url))
+    except (LookupError, ValueError):  # no proxy after all, or not a URL (the request itself says so)
+        return None, None
+    return str(found), auth
 
 
 def byte_limit(env: str, default: int) -> int:

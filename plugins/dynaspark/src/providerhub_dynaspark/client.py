@@ -24,13 +24,13 @@ from providerhub import (
     raise_for_status,
 )
 from providerhub.errors import name_list
-from providerhub.http import env_proxy, is_html, loads_json, proxy_url, read_body, redact, redact_url, summarize
+from providerhub.http import is_html, loads_json, proxy_for, proxy_url, read_body, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
 from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
 
 if TYPE_CHECKING:
-    from aiohttp import BasicAuth, ClientSession, ClientTimeout
+    from aiohttp import ClientSession, ClientTimeout
 
     from providerhub import Image, MediaListType, MediaType
 
@@ -53,7 +53,7 @@ def _new_session() -> ClientSession:
     import aiohttp
 
     # No trust_env: it costs two worker-thread hops per request; the proxy variables are read per
-    # request by ``_environment_proxy`` instead.
+    # request by ``providerhub.http.proxy_for`` instead.
     return aiohttp.ClientSession(headers=_HEADERS)
 
 
@@ -63,22 +63,6 @@ async def _close_session(session: ClientSession) -> None:
 
 
 _sessions: LoopLocal[ClientSession] = LoopLocal(_new_session, _close_session)
-
-
-async def _environment_proxy(url: str) -> tuple[str | None, BasicAuth | None]:
-    """The proxy HTTP_PROXY, HTTPS_PROXY and NO_PROXY choose for ``url`` with its ``~/.netrc``
-    credentials, read as aiohttp's ``trust_env`` does (off the loop: it reads a file); asked only
-    when ``env_proxy`` found one, so a request without a proxy pays nothing."""
-    from aiohttp.helpers import get_env_proxy_for_url
-    from yarl import URL
-
-    try:
-        found, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(url))
-    except LookupError:  # aiohttp's own reading of the variables says no proxy
-        return None, None
-    except ValueError:  # not a URL: the request itself says so, as aiohttp words it
-        return None, None
-    return str(found), auth
 
 
 async def _one_image(media: MediaListType | MediaType | None) -> Image | None:
@@ -181,10 +165,8 @@ async def post(
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
     client = session if session is not None else _sessions.get()
-    proxy_auth = None
     try:
-        if proxy is None and env_proxy(url) is not None:  # HTTP_PROXY and friends apply unless a call names one
-            proxy, proxy_auth = await _environment_proxy(url)
+        proxy, proxy_auth = await proxy_for(url, proxy)
         async with client.post(
             url, data=body, headers=headers, proxy=proxy, proxy_auth=proxy_auth, timeout=_timeout(budget)
         ) as response:

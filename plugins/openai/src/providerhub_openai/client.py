@@ -39,10 +39,10 @@ from providerhub import (
     to_image,
 )
 from providerhub.http import (
-    env_proxy,
     is_html,
     iter_lines,
     loads_json,
+    proxy_for,
     read_body,
     read_excerpt_body,
     redact,
@@ -55,7 +55,7 @@ from providerhub.messages import content_text
 from providerhub.sse import Event, EventAssembler, EventStreamError
 
 if TYPE_CHECKING:
-    from aiohttp import BasicAuth, ClientResponse, ClientSession, ClientTimeout
+    from aiohttp import ClientResponse, ClientSession, ClientTimeout
 
     from providerhub import Chunk, MediaListType, Messages
 
@@ -88,7 +88,7 @@ def _new_session() -> ClientSession:
     from . import __version__
 
     # No trust_env: it costs two worker-thread hops per request; ``chat`` reads the proxy variables
-    # itself, per request (``_environment_proxy``).
+    # itself, per request (``providerhub.http.proxy_for``).
     return aiohttp.ClientSession(headers={"User-Agent": f"providerhub-openai/{__version__}"})
 
 
@@ -98,22 +98,6 @@ async def _close_session(session: ClientSession) -> None:
 
 
 _sessions: LoopLocal[ClientSession] = LoopLocal(_new_session, _close_session)
-
-
-async def _environment_proxy(url: str) -> tuple[str | None, BasicAuth | None]:
-    """The proxy HTTP_PROXY, HTTPS_PROXY and NO_PROXY choose for ``url`` with its ``~/.netrc``
-    credentials, read as aiohttp's ``trust_env`` does (off the loop: it reads a file); asked only
-    when ``env_proxy`` found one, so a request without a proxy pays nothing."""
-    from aiohttp.helpers import get_env_proxy_for_url
-    from yarl import URL
-
-    try:
-        found, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(url))
-    except LookupError:  # aiohttp's own reading of the variables says no proxy
-        return None, None
-    except ValueError:  # not a URL: the request itself says so, as aiohttp words it
-        return None, None
-    return str(found), auth
 
 
 @functools.lru_cache(maxsize=16)
@@ -522,14 +506,13 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
     loop = asyncio.get_running_loop()
     first = request.first_chunk_timeout
     deadline = loop.time() + first if first is not None and first < request.timeout else None
-    proxy, proxy_auth = request.proxy, None
+    proxy = request.proxy
     via = f" through proxy {redact_url(proxy)}" if proxy else ""
     who = request.provider
     response: ClientResponse | None = None
     try:
-        if proxy is None and env_proxy(request.url) is not None:  # HTTP_PROXY and friends, unless a call names one
-            proxy, proxy_auth = await _environment_proxy(request.url)
-            via = f" through proxy {redact_url(proxy)}" if proxy else ""
+        proxy, proxy_auth = await proxy_for(request.url, proxy)
+        via = f" through proxy {redact_url(proxy)}" if proxy else ""
         post = client.post(
             request.url,
             data=body,
