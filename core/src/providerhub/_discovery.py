@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
@@ -13,13 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._registry import PluginInfo, ProviderInfo, describe_provider
+from ._declarations import ProviderInfo, describe_provider
+from ._registry import PluginInfo
 from .errors import PluginLoadError, PluginLoadWarning, name_list
 from .hookspecs import IMPL_ATTR
 
 if TYPE_CHECKING:
     import pluggy
     from importlib_metadata import EntryPoint
+    from importlib_metadata import IDistribution as Distribution
 
     from .providers import BaseProvider
 
@@ -61,12 +62,37 @@ def report(plugin: str, message: str, strict: bool = False) -> None:
 _report = report  # for the scan's own ``report``, which also keeps the message
 
 
-def dist_key(ep: EntryPoint) -> str:
-    """The normalized distribution name of an entry point, read from its path when possible."""
-    dist = ep.dist
+def dist_key(ep: EntryPoint | RecordedEntryPoint) -> str:
+    """The normalized name of an entry point's distribution (``""`` when it has none)."""
+    if isinstance(ep, RecordedEntryPoint):
+        return normalize(ep.distribution or "")
+    return normalize(_name_and_version(ep.dist)[0] or "")
+
+
+def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None]:
+    """A distribution's name and version, its metadata parsed once (``dist.name`` and ``dist.version``
+    would each parse it again); ``(None, None)`` when it cannot be read."""
     if dist is None:
-        return ""
-    return normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
+        return None, None
+    try:
+        metadata = dist.metadata
+        return metadata["Name"], metadata["Version"]
+    except Exception:  # unreadable metadata only costs the listing its name
+        return None, None
+
+
+def _folder(dist: Distribution) -> str:
+    """The metadata folder of a distribution, for a message: found beside its files by its name."""
+    try:
+        base = str(dist.locate_file(""))
+        name = normalize(_name_and_version(dist)[0] or "")
+        for entry in sorted(os.listdir(base)):
+            stem, dash, _ = entry.partition("-")
+            if dash and entry.endswith((".dist-info", ".egg-info")) and normalize(stem) == name:
+                return os.path.join(base, entry)
+        return f"{name or 'a distribution'} in {base}"
+    except Exception:
+        return "a distribution"
 
 
 def detail(exc: BaseException) -> str:
@@ -84,10 +110,11 @@ def failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _scan(strict: bool = False, notes: list[str] | None = None) -> list[EntryPoint]:
-    """Every ``providerhub`` entry point on ``sys.path``, one distribution at a time: a distribution
-    whose metadata cannot be read is skipped with one warning, and the first of two declaring the same
-    entry-point name is kept (both are named on one line). Warnings are also added to ``notes``."""
+def _scan(strict: bool = False, notes: list[str] | None = None) -> list[RecordedEntryPoint]:
+    """Every ``providerhub`` entry point on ``sys.path``, each with its distribution's name and version
+    (its metadata parsed once). The first of two distributions declaring the same entry-point name is
+    kept (both are named on one line). When some distribution's metadata cannot be read, they are
+    read one at a time and only that one is skipped, with one warning. Warnings are also added to ``notes``."""
     import importlib_metadata
 
     def report(plugin: str, message: str, strict: bool) -> None:
@@ -95,34 +122,47 @@ def _scan(strict: bool = False, notes: list[str] | None = None) -> list[EntryPoi
         if notes is not None:
             notes.append(message)
 
-    found: dict[str, EntryPoint] = {}
+    try:  # the common case: one pass, distributions shadowed as importlib.metadata shadows them
+        declared = [(ep, ep.dist) for ep in importlib_metadata.entry_points(group=GROUP)]
+    except Exception:
+        declared = _scan_each(report, strict)
+    found: dict[str, RecordedEntryPoint] = {}
+    for ep, dist in declared:
+        distribution, version = _name_and_version(dist)
+        recorded = RecordedEntryPoint(ep.name, ep.value, distribution, version)
+        first = found.setdefault(ep.name, recorded)
+        if first is not recorded:
+            report(
+                ep.name,
+                f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {dist_key(recorded)!r}; "
+                f"only the one from {dist_key(first)!r} is loaded",
+                strict,
+            )
+    return list(found.values())
+
+
+def _scan_each(report: Callable[[str, str, bool], None], strict: bool) -> list[tuple[EntryPoint, Distribution | None]]:
+    """The entry points of each distribution in turn: one whose metadata cannot be read is skipped."""
+    import importlib_metadata
+
+    declared: list[tuple[EntryPoint, Distribution | None]] = []
     seen: set[str] = set()
     try:
         for dist in importlib_metadata.distributions():
-            where = str(getattr(dist, "_path", None) or "a distribution")
             try:
-                key = normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
+                key = normalize(dist.metadata["Name"] or "")
                 if key in seen:
                     continue  # shadowed by one earlier on sys.path, as importlib.metadata does
                 seen.add(key)
-                eps = list(dist.entry_points.select(group=GROUP))
+                declared.extend((ep, dist) for ep in dist.entry_points.select(group=GROUP))
             except Exception as exc:
+                where = _folder(dist)
                 report(where, f"distribution {where} is skipped: its metadata cannot be read ({failure(exc)})", strict)
-                continue
-            for ep in eps:
-                first = found.setdefault(ep.name, ep)
-                if first is not ep:
-                    report(
-                        ep.name,
-                        f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {key!r}; "
-                        f"only the one from {dist_key(first)!r} is loaded",
-                        strict,
-                    )
     except PluginLoadError:  # strict mode
         raise
     except Exception as exc:  # a broken path entry or finder: keep what was found before it
         report("", f"looking for installed plugins stopped early: {failure(exc)}", strict)
-    return list(found.values())
+    return declared
 
 
 def entry_points(
@@ -131,7 +171,7 @@ def entry_points(
     *,
     strict: bool = False,
     notes: list[str] | None = None,
-) -> list[EntryPoint]:
+) -> list[RecordedEntryPoint]:
     """The ``providerhub`` entry points allowed by ``plugins`` (``None``: all) and ``disable_plugins``.
 
     Both hold entry-point or distribution names, compared normalized. The warnings given on the
@@ -177,9 +217,62 @@ def plugin_manager() -> pluggy.PluginManager:
 
 
 _timeout: float | None = None
-_importing: dict[str, threading.Thread] = {}
-"""Imports still running past the bound, by entry-point value: never started twice."""
 _local = threading.local()
+
+
+class _Import:
+    """One plugin import handed to the import thread, and its outcome once it has one."""
+
+    def __init__(self, ep: EntryPoint | RecordedEntryPoint):
+        self.ep = ep
+        self.outcome: tuple[bool, Any] | None = None
+        self.done = threading.Lock()
+        self.done.acquire()
+
+    def run(self) -> None:
+        _local.plugin = self.ep.name
+        try:
+            self.outcome = (True, self.ep.load())
+        except BaseException as exc:  # handed to the caller's thread
+            self.outcome = (False, exc)
+        finally:
+            _local.plugin = None
+            self.done.release()
+
+
+class _Importer:
+    """A daemon thread importing plugins one after another, so a caller can bound each wait.
+
+    One thread serves every import (starting one per plugin costs more than a small plugin's
+    import); a thread held by an import past the bound is given up and a new one started.
+    """
+
+    def __init__(self) -> None:
+        self._job: _Import | None = None
+        self._ready = threading.Lock()
+        self._ready.acquire()
+        self.stuck = False
+        threading.Thread(target=self._serve, name="providerhub plugin imports", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            self._ready.acquire()
+            job = self._job
+            assert job is not None
+            job.run()
+            if self.stuck:
+                return  # given up while it ran: a newer thread serves the imports now
+
+    def submit(self, job: _Import) -> None:
+        self._job = job
+        self._ready.release()
+
+
+_idle: list[_Importer] = []
+"""The import thread waiting for work (none while an import runs: a concurrent caller starts its own)."""
+_idle_lock = threading.Lock()
+_importing: dict[str, _Import] = {}
+"""Imports still running past the bound, by entry-point value: never started twice."""
 
 
 def importing_plugin() -> str | None:
@@ -210,7 +303,7 @@ def plugin_timeout() -> float:
 
 
 def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
-    """``ep.load()`` in a daemon thread, waited for at most ``plugin_timeout()`` seconds.
+    """``ep.load()`` on the import thread, waited for at most ``plugin_timeout()`` seconds.
 
     A thread cannot be stopped: an import past the bound keeps running in the background, its
     half-initialised module stays in ``sys.modules``, and the plugin stays left out of this
@@ -218,27 +311,27 @@ def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
     """
     timeout = plugin_timeout()
     running = _importing.get(ep.value)
-    if running is not None and running.is_alive():
-        raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        _local.plugin = ep.name
-        try:
-            outcome.append((True, ep.load()))
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name=f"providerhub import {ep.name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not outcome:
-        _importing[ep.value] = thread
+    if running is not None:
+        if running.outcome is None:
+            raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
+        del _importing[ep.value]
+    with _idle_lock:
+        importer = _idle.pop() if _idle else None
+    if importer is None:
+        importer = _Importer()
+    job = _Import(ep)
+    importer.submit(job)
+    if not job.done.acquire(timeout=timeout):
+        importer.stuck = True
+        _importing[ep.value] = job
         raise _Fault(
             f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
             "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
         )
-    ok, result = outcome[0]
+    with _idle_lock:
+        _idle.append(importer)
+    assert job.outcome is not None
+    ok, result = job.outcome
     if ok:
         return result
     if isinstance(result, KeyboardInterrupt):
@@ -247,12 +340,13 @@ def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
 
 
 class RecordedEntryPoint(NamedTuple):
-    """An entry point as the model index recorded it: loaded by importing its module directly,
-    with no distribution metadata read and no entry-point scan."""
+    """An entry point with its distribution's name and version, as discovery read them and the model
+    index recorded them: loaded by importing its module directly, with no metadata read again."""
 
     name: str
     value: str
-    dist: None = None
+    distribution: str | None = None
+    version: str | None = None
 
     def load(self) -> object:
         """The object named by ``module:attr.path`` (extras in brackets ignored), as ``EntryPoint.load`` does."""
@@ -356,14 +450,12 @@ def load_plugin(
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
     ``known`` (from the model index) spares reading the distribution's metadata again; ``pm``
     ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed)."""
-    dist = ep.dist
-    distribution = version = None
     if known is not None:
         distribution, version = known.distribution, known.version
-    elif dist is not None:
-        with contextlib.suppress(Exception):  # unreadable metadata only costs the listing its name
-            metadata = dist.metadata  # parsed once: ``dist.name`` and ``dist.version`` each parse it again
-            distribution, version = metadata["Name"], metadata["Version"]
+    elif isinstance(ep, RecordedEntryPoint):
+        distribution, version = ep.distribution, ep.version
+    else:
+        distribution, version = _name_and_version(ep.dist)
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
@@ -405,7 +497,10 @@ def _class_name(cls: object) -> str:
 
 
 def discover(
-    eps: Sequence[EntryPoint] | None = None, taken: dict[str, str] | None = None, *, strict: bool = False
+    eps: Sequence[EntryPoint | RecordedEntryPoint] | None = None,
+    taken: dict[str, str] | None = None,
+    *,
+    strict: bool = False,
 ) -> PluginSet:
     """Load every allowed plugin; one plugin's failure leaves the others untouched (unless ``strict``)."""
     eps = entry_points(strict=strict) if eps is None else eps
