@@ -221,7 +221,7 @@ _local = threading.local()
 
 
 class _Import:
-    """One plugin import handed to the import thread, and its outcome once it has one."""
+    """One plugin import, and its outcome once it has one."""
 
     def __init__(self, ep: EntryPoint | RecordedEntryPoint):
         self.ep = ep
@@ -240,37 +240,70 @@ class _Import:
             self.done.release()
 
 
-class _Importer:
-    """A daemon thread importing plugins one after another, so a caller can bound each wait.
+class Imports:
+    """Plugins imported one after another on one daemon thread, while the caller takes each in turn.
 
-    One thread serves every import (starting one per plugin costs more than a small plugin's
-    import); a thread held by an import past the bound is given up and a new one started.
+    The caller waits for each import at most ``plugin_timeout()`` seconds; an import past the bound
+    keeps its thread (a thread cannot be stopped) and a new one goes on with the rest. One thread
+    for all imports: starting one per plugin costs more than a small plugin's import.
     """
 
-    def __init__(self) -> None:
-        self._job: _Import | None = None
-        self._ready = threading.Lock()
-        self._ready.acquire()
-        self.stuck = False
-        threading.Thread(target=self._serve, name="providerhub plugin imports", daemon=True).start()
+    def __init__(self, eps: Sequence[EntryPoint | RecordedEntryPoint]):
+        self._jobs = [_Import(ep) for ep in eps]
+        self._next = 0
+        self._lock = threading.Lock()
+        self._owner: object = None
+        for job in self._jobs:
+            running = _importing.get(job.ep.value)
+            if running is not None and running.outcome is None:  # still running from an earlier discovery
+                job.outcome = (False, None)
+                job.done.release()
+        self._serve_from_now()
 
-    def _serve(self) -> None:
+    def _serve_from_now(self) -> None:
+        token = self._owner = object()
+        threading.Thread(target=self._serve, args=(token,), name="providerhub plugin imports", daemon=True).start()
+
+    def _serve(self, token: object) -> None:
         while True:
-            self._ready.acquire()
-            job = self._job
-            assert job is not None
-            job.run()
-            if self.stuck:
-                return  # given up while it ran: a newer thread serves the imports now
+            with self._lock:
+                if self._owner is not token or self._next >= len(self._jobs):
+                    return
+                job = self._jobs[self._next]
+                self._next += 1
+            if job.outcome is None:
+                job.run()
 
-    def submit(self, job: _Import) -> None:
-        self._job = job
-        self._ready.release()
+    def close(self) -> None:
+        """Import nothing more (the caller stopped early)."""
+        with self._lock:
+            self._owner = None
+
+    def result(self, i: int) -> object:
+        """What importing the ``i``-th entry point gave; ``_Fault`` when it failed or took too long."""
+        job, timeout = self._jobs[i], plugin_timeout()
+        ep = job.ep
+        if not job.done.acquire(timeout=timeout):
+            _importing[ep.value] = job
+            with self._lock:
+                self._serve_from_now()  # this thread is held by the import: a new one goes on
+            raise _Fault(
+                f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
+                "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
+            )
+        assert job.outcome is not None
+        ok, result = job.outcome
+        if ok:
+            _importing.pop(ep.value, None)
+            return result
+        if result is None:
+            raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
+        _importing.pop(ep.value, None)
+        if isinstance(result, KeyboardInterrupt):
+            raise result
+        raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
 
 
-_idle: list[_Importer] = []
-"""The import thread waiting for work (none while an import runs: a concurrent caller starts its own)."""
-_idle_lock = threading.Lock()
 _importing: dict[str, _Import] = {}
 """Imports still running past the bound, by entry-point value: never started twice."""
 
@@ -300,43 +333,6 @@ def plugin_timeout() -> float:
                 value = PLUGIN_TIMEOUT
         _timeout = value
     return _timeout
-
-
-def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
-    """``ep.load()`` on the import thread, waited for at most ``plugin_timeout()`` seconds.
-
-    A thread cannot be stopped: an import past the bound keeps running in the background, its
-    half-initialised module stays in ``sys.modules``, and the plugin stays left out of this
-    process's registry even if the import ends later (``reload()`` tries again once it has ended).
-    """
-    timeout = plugin_timeout()
-    running = _importing.get(ep.value)
-    if running is not None:
-        if running.outcome is None:
-            raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
-        del _importing[ep.value]
-    with _idle_lock:
-        importer = _idle.pop() if _idle else None
-    if importer is None:
-        importer = _Importer()
-    job = _Import(ep)
-    importer.submit(job)
-    if not job.done.acquire(timeout=timeout):
-        importer.stuck = True
-        _importing[ep.value] = job
-        raise _Fault(
-            f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
-            "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
-        )
-    with _idle_lock:
-        _idle.append(importer)
-    assert job.outcome is not None
-    ok, result = job.outcome
-    if ok:
-        return result
-    if isinstance(result, KeyboardInterrupt):
-        raise result
-    raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
 
 
 class RecordedEntryPoint(NamedTuple):
@@ -445,11 +441,14 @@ def load_plugin(
     known: PluginInfo | None = None,
     *,
     strict: bool = False,
+    imported: Imports | None = None,
+    position: int = 0,
 ) -> tuple[PluginInfo, list[tuple[ProviderInfo, type[BaseProvider]]]]:
     """Import one plugin and validate its providers; its faults are reported, never raised past it
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
     ``known`` (from the model index) spares reading the distribution's metadata again; ``pm``
-    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed)."""
+    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed);
+    ``imported`` holds the import already under way (``ep`` at ``position``), else it is imported now."""
     if known is not None:
         distribution, version = known.distribution, known.version
     elif isinstance(ep, RecordedEntryPoint):
@@ -459,7 +458,7 @@ def load_plugin(
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
-        plugin = _import(ep)
+        plugin = imported.result(position) if imported is not None else Imports([ep]).result(0)
         if plugin is None:
             raise _Fault(f"plugin {ep.name!r}: entry point {ep.value!r} is None")
         classes = _hook_results(pm, plugin, ep.name)
@@ -506,10 +505,15 @@ def discover(
     eps = entry_points(strict=strict) if eps is None else eps
     taken = {} if taken is None else taken
     plugins, providers, classes = [], [], {}
-    for ep in eps:
-        info, loaded = load_plugin(ep, None, taken, strict=strict)  # pluggy only for a plugin that needs it
-        plugins.append(info)
-        for record, cls in loaded:
-            providers.append(record)
-            classes[record.name] = cls
+    imported = Imports(eps)  # the next plugin imports while this one registers its providers
+    try:
+        for i, ep in enumerate(eps):
+            # pluggy only for a plugin that needs it
+            info, loaded = load_plugin(ep, None, taken, strict=strict, imported=imported, position=i)
+            plugins.append(info)
+            for record, cls in loaded:
+                providers.append(record)
+                classes[record.name] = cls
+    finally:
+        imported.close()
     return PluginSet(tuple(plugins), tuple(providers), classes)
