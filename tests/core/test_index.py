@@ -112,6 +112,29 @@ def test_plugin_changed_in_place_is_caught(plugin_site: PluginSite) -> None:
     assert not providerhub._default.registry().from_index
 
 
+def test_a_plugin_taking_another_plugins_name_in_place_is_caught(plugin_site: PluginSite) -> None:
+    """Same dist-info, same time stamps; the plugin now registers a name another plugin has."""
+    plugin_site.add("a", provider_source("A", ["a-1"]))
+    plugin_site.add("b", provider_source("B", ["b-1"]))
+    providerhub.get_provider("b-1")
+    info = next(plugin_site.root.glob("ph_test_b*.dist-info"))
+    stamps = [(p, p.stat().st_mtime_ns) for p in (info, plugin_site.root)]
+    module = plugin_site.root / f"{plugin_site.modules['b']}.py"
+    module.write_text(provider_source("B", ["b-1"], name="A"))
+    for stale in plugin_site.root.glob("__pycache__/ph_test_b*.pyc"):
+        stale.unlink()
+    for path, ns in stamps:
+        os.utime(path, ns=(ns, ns))
+    sys.modules.pop(plugin_site.modules["b"], None)
+    fresh_start()
+    assert providerhub._default.registry().from_index
+    taken = "provider name 'A' is already registered by plugin 'a'"
+    with pytest.warns(PluginLoadWarning, match=taken), pytest.raises(ModelNotFoundError):
+        providerhub.get_provider("b-1")
+    assert not providerhub._default.registry().from_index
+    assert providerhub.get_provider("a-1").__name__ == "A"
+
+
 def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")

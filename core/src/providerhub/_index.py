@@ -336,9 +336,9 @@ class IndexedPlugins:
         if recorded is None:
             raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
         mine = sorted(p for p in self.providers if p.plugin == plugin)
-        taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
         ep = RecordedEntryPoint(recorded.name, recorded.value, recorded.distribution, recorded.version)
-        info, loaded = load_plugin(ep, None, taken, recorded, strict=self.strict)
+        # No names taken: the recorded ones are unique, so a name of another plugin's is a change too.
+        info, loaded = load_plugin(ep, None, {}, recorded, strict=self.strict)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}
