@@ -1,8 +1,9 @@
 """Declarations: the rules a provider class's declarations must follow, in one place.
 
 Discovery, the configuration file's provider tables, ``configure()``, registration in code and
-``providerhub.testing`` all check a provider through ``describe_provider``; the registry drops
-aliases through ``shadowing_aliases``.
+``providerhub.testing`` all check a provider through ``describe_provider`` (``configure()`` checks
+what it is given through ``check_settings`` first); the registry and the kit find aliases that
+shadow a model id through ``shadowing_aliases``. The messages are worded here, once.
 """
 
 import re
@@ -186,6 +187,7 @@ def shadowing_aliases(record: ProviderInfo, model_ids: "set[str] | frozenset[str
 
 
 def shadowing_message(record: ProviderInfo, aliases: Iterable[str]) -> str:
+    """What the registry warns, and the kit reports, for aliases that shadow a model id."""
     return (
         f"provider {record.name}: alias {name_list(map(repr, aliases))} dropped, "
         "it is a model id (an exact id always means itself)"

@@ -70,15 +70,36 @@ def dist_key(ep: EntryPoint | RecordedEntryPoint) -> str:
 
 
 def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None]:
-    """A distribution's name and version, its metadata parsed once (``dist.name`` and ``dist.version``
-    would each parse it again); ``(None, None)`` when it cannot be read."""
+    """A distribution's name and version, its metadata read once (``dist.name`` and ``dist.version``
+    would each read and parse it again); ``(None, None)`` when it cannot be read.
+
+    Only the two headers are read from the metadata's header block: the entry-point scan does not
+    need the ``email`` package, and neither does this."""
     if dist is None:
         return None, None
     try:
-        metadata = dist.metadata
-        return metadata["Name"], metadata["Version"]
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+        if text is None:
+            metadata = dist.metadata  # any other form: the full parser
+            return metadata["Name"], metadata["Version"]
+        return _headers(text)
     except Exception:  # unreadable metadata only costs the listing its name
         return None, None
+
+
+def _headers(text: str) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` from core metadata's header block (the first of each, as the email parser gives)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the end of the headers; the description follows
+        key, colon, value = line.partition(":")
+        key = key.lower()
+        if colon and key in ("name", "version") and key not in found and not line[0].isspace():
+            found[key] = value.strip()
+            if len(found) == 2:
+                break
+    return found.get("name"), found.get("version")
 
 
 def _folder(dist: Distribution) -> str:
