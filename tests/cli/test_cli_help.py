@@ -9,7 +9,7 @@ from clitools import CLI
 
 import providerhub
 from providerhub import _cli as cli_module
-from providerhub import _router_settings as router_settings
+from providerhub._settings import ROUTING_ENVIRONMENT
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -27,7 +27,7 @@ def test_help_lists_every_variable_the_core_reads(cli: CLI) -> None:
     assert result.returncode == 0
     found = variables_read_by_the_core()
     assert {"PROVIDERHUB_PLUGINS", "PROVIDERHUB_STRICT_PLUGINS", "PROVIDERHUB_MAX_IMAGE_BYTES"} <= found
-    found.update(router_settings.ENVIRONMENT.values())  # named by the settings' fields
+    found.update(ROUTING_ENVIRONMENT.values())  # named by the settings' fields
     found.discard("PROVIDERHUB_TESTING_UNSET_KEY")  # the kit's variable that is never set, by design
     missing = sorted(name for name in found if name not in result.stdout)
     assert missing == []
