@@ -195,3 +195,20 @@ def test_the_hook_markers_set_what_pluggy_reads() -> None:
     pluggy.HookspecMarker("providerhub")(theirs)
     read = ("firstresult", "historic", "warn_on_impl")  # what pluggy's HookSpec takes from them
     assert [mine.providerhub_spec[k] for k in read] == [theirs.providerhub_spec[k] for k in read]  # type: ignore[attr-defined]
+
+
+def test_distribution_name_and_version_come_from_the_metadata_headers(plugin_site: PluginSite) -> None:
+    module = plugin_site.add("good", provider_source("Good", ["good-1"]), dist="ph-good", version="2.5")
+    (info_dir,) = plugin_site.root.glob("ph_good-2.5.dist-info")
+    (info_dir / "METADATA").write_text(
+        "Metadata-Version: 2.1\nname: ph-good\nSummary: a plugin\n  folded on: two lines\nVersion: 2.5\n"
+        "Version: 9.9\n\nName: decoy\nVersion: 0.0\n"
+    )
+    egg = plugin_site.root / "ph_egg-0.3.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: ph-egg\nVersion: 0.3\n")
+    (egg / "entry_points.txt").write_text(f"[providerhub]\negg = {module}\n")
+    with pytest.warns(PluginLoadWarning, match="provider name 'Good' is already registered"):
+        providerhub.reload()
+    found = {p.name: (p.distribution, p.version) for p in providerhub.list_plugins()}
+    assert found == {"good": ("ph-good", "2.5"), "egg": ("ph-egg", "0.3")}

@@ -113,6 +113,29 @@ def test_plugin_changed_in_place_is_caught(plugin_site: PluginSite) -> None:
     assert not providerhub._default.registry().from_index
 
 
+def test_a_plugin_taking_another_plugins_name_in_place_is_caught(plugin_site: PluginSite) -> None:
+    """Same dist-info, same time stamps; the plugin now registers a name another plugin has."""
+    plugin_site.add("a", provider_source("A", ["a-1"]))
+    plugin_site.add("b", provider_source("B", ["b-1"]))
+    providerhub.get_provider("b-1")
+    info = next(plugin_site.root.glob("ph_test_b*.dist-info"))
+    stamps = [(p, p.stat().st_mtime_ns) for p in (info, plugin_site.root)]
+    module = plugin_site.root / f"{plugin_site.modules['b']}.py"
+    module.write_text(provider_source("B", ["b-1"], name="A"))
+    for stale in plugin_site.root.glob("__pycache__/ph_test_b*.pyc"):
+        stale.unlink()
+    for path, ns in stamps:
+        os.utime(path, ns=(ns, ns))
+    sys.modules.pop(plugin_site.modules["b"], None)
+    fresh_start()
+    assert providerhub._default.registry().from_index
+    taken = "provider name 'A' is already registered by plugin 'a'"
+    with pytest.warns(PluginLoadWarning, match=taken), pytest.raises(ModelNotFoundError):
+        providerhub.get_provider("b-1")
+    assert not providerhub._default.registry().from_index
+    assert providerhub.get_provider("a-1").__name__ == "A"
+
+
 def test_damaged_index_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
@@ -497,3 +520,86 @@ def test_the_key_holds_the_core_version_and_sys_path(plugin_site: PluginSite, mo
     assert index.read(where, index.key(where)) is None
     monkeypatch.undo()
     assert index.read(where, index.key(where._replace(entries=(*where.entries, "/elsewhere")))) is None
+
+
+# -- each change the key covers: the first start after it rediscovers, the next one reads the index -----
+
+
+def served_then_indexed(site: PluginSite, model: str, expected: object, **env: str) -> None:
+    """The first start discovers (a miss) and gives ``expected``; the next gives it from the index (a hit)."""
+    first, second = who_serves(site, model, **env), who_serves(site, model, **env)
+    assert (first["answer"], first["from_index"]) == (expected, False)
+    assert (second["answer"], second["from_index"]) == (expected, True)
+
+
+def test_an_install_is_a_miss_then_a_hit(plugin_site: PluginSite) -> None:
+    plugin_site.add("old", provider_source("Old", ["m-1"]))
+    served_then_indexed(plugin_site, "m-1", ["Old", "m-1", ["Old"]])
+    plugin_site.add("new", provider_source("New", ["m-1"], priority=1))
+    served_then_indexed(plugin_site, "m-1", ["New", "m-1", ["New", "Old"]])
+
+
+def test_an_upgrade_is_a_miss_then_a_hit(plugin_site: PluginSite) -> None:
+    plugin_site.add("p", provider_source("P", ["m-1"]), version="1.0")
+    served_then_indexed(plugin_site, "m-1", ["P", "m-1", ["P"]])
+    plugin_site.add("p", provider_source("P", ["m-1"], aliases={"short": "m-1"}), version="2.0")
+    served_then_indexed(plugin_site, "short", ["P", "m-1", ["P"]])
+    assert who_serves(plugin_site, "m-1")["from_index"] is True
+
+
+def test_a_removal_is_a_miss_then_a_hit(plugin_site: PluginSite) -> None:
+    plugin_site.add("keep", provider_source("Keep", ["m-1"]))
+    plugin_site.add("gone", provider_source("Gone", ["m-1"], priority=3))
+    served_then_indexed(plugin_site, "m-1", ["Gone", "m-1", ["Gone", "Keep"]])
+    plugin_site.remove("gone")
+    served_then_indexed(plugin_site, "m-1", ["Keep", "m-1", ["Keep"]])
+
+
+def test_a_pythonpath_change_is_a_miss_then_a_hit(plugin_site: PluginSite, tmp_path: Path) -> None:
+    plugin_site.add("base", provider_source("Base", ["m-1"]))
+    other = PluginSite(tmp_path / "other")
+    other.root.mkdir()
+    other.add("better", provider_source("Better", ["m-1"], priority=5))
+    served_then_indexed(plugin_site, "m-1", ["Base", "m-1", ["Base"]])
+    both = os.pathsep.join([str(plugin_site.root), str(other.root)])
+    served_then_indexed(plugin_site, "m-1", ["Better", "m-1", ["Better", "Base"]], PYTHONPATH=both)
+
+
+def test_an_editable_install_is_a_miss_then_a_hit(plugin_site: PluginSite, tmp_path: Path) -> None:
+    plugin_site.add("base", provider_source("Base", ["m-1"]))
+    src = tmp_path / "project"
+    src.mkdir()
+    (src / "ph_test_editable_key.py").write_text(provider_source("Editable", ["m-1"], priority=2))
+    path = os.pathsep.join([str(plugin_site.root), str(src)])
+    served_then_indexed(plugin_site, "m-1", ["Base", "m-1", ["Base"]], PYTHONPATH=path)
+    plugin_site.add_dist("ph-test-editable-key", b"[providerhub]\neditable = ph_test_editable_key\n")
+    served_then_indexed(plugin_site, "m-1", ["Editable", "m-1", ["Editable", "Base"]], PYTHONPATH=path)
+
+
+def test_a_configuration_change_is_a_miss_then_a_hit(plugin_site: PluginSite, tmp_path: Path) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    plugin_site.add("b", provider_source("B", ["m-1"], priority=1))
+    config = tmp_path / "providerhub.toml"
+
+    def configure(text: str) -> None:
+        config.write_text(text)
+        later = time.time_ns() + 10_000_000_000  # a second write within the clock's grain is still seen
+        os.utime(config, ns=(later, later))
+
+    configure("")
+    served_then_indexed(plugin_site, "m-1", ["B", "m-1", ["B", "A"]], PROVIDERHUB_CONFIG=str(config))
+    configure("[providers.A]\npriority = 7\n")  # a provider table: part of what the index holds
+    served_then_indexed(plugin_site, "m-1", ["A", "m-1", ["A", "B"]], PROVIDERHUB_CONFIG=str(config))
+    configure('prefer = ["B"]\n[providers.A]\npriority = 7\n')  # read at each start: the index still serves
+    again = who_serves(plugin_site, "m-1", PROVIDERHUB_CONFIG=str(config))
+    assert (again["answer"], again["from_index"]) == (["B", "m-1", ["B", "A"]], True)
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG rule is the one for other systems")
+def test_the_index_lives_in_the_user_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PROVIDERHUB_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert index.cache_dir() == str(tmp_path / "providerhub")
+    assert Path(index.path()).parent == tmp_path / "providerhub"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # the XDG rule: a relative value is ignored
+    assert index.cache_dir() == os.path.expanduser("~/.cache/providerhub")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
@@ -13,13 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._registry import PluginInfo, ProviderInfo, describe_provider
+from ._declarations import ProviderInfo, describe_provider
+from ._registry import PluginInfo
 from .errors import PluginLoadError, PluginLoadWarning, name_list
 from .hookspecs import IMPL_ATTR
 
 if TYPE_CHECKING:
     import pluggy
     from importlib_metadata import EntryPoint
+    from importlib_metadata import IDistribution as Distribution
 
     from .providers import BaseProvider
 
@@ -61,12 +62,58 @@ def report(plugin: str, message: str, strict: bool = False) -> None:
 _report = report  # for the scan's own ``report``, which also keeps the message
 
 
-def dist_key(ep: EntryPoint) -> str:
-    """The normalized distribution name of an entry point, read from its path when possible."""
-    dist = ep.dist
+def dist_key(ep: EntryPoint | RecordedEntryPoint) -> str:
+    """The normalized name of an entry point's distribution (``""`` when it has none)."""
+    if isinstance(ep, RecordedEntryPoint):
+        return normalize(ep.distribution or "")
+    return normalize(_name_and_version(ep.dist)[0] or "")
+
+
+def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None]:
+    """A distribution's name and version, its metadata read once (``dist.name`` and ``dist.version``
+    would each read and parse it again); ``(None, None)`` when it cannot be read.
+
+    Only the two headers are read from the metadata's header block: the entry-point scan does not
+    need the ``email`` package, and neither does this."""
     if dist is None:
-        return ""
-    return normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
+        return None, None
+    try:
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+        if text is None:
+            metadata = dist.metadata  # any other form: the full parser
+            return metadata["Name"], metadata["Version"]
+        return _headers(text)
+    except Exception:  # unreadable metadata only costs the listing its name
+        return None, None
+
+
+def _headers(text: str) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` from core metadata's header block (the first of each, as the email parser gives)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the end of the headers; the description follows
+        key, colon, value = line.partition(":")
+        key = key.lower()
+        if colon and key in ("name", "version") and key not in found and not line[0].isspace():
+            found[key] = value.strip()
+            if len(found) == 2:
+                break
+    return found.get("name"), found.get("version")
+
+
+def _folder(dist: Distribution) -> str:
+    """The metadata folder of a distribution, for a message: found beside its files by its name."""
+    try:
+        base = str(dist.locate_file(""))
+        name = normalize(_name_and_version(dist)[0] or "")
+        for entry in sorted(os.listdir(base)):
+            stem, dash, _ = entry.partition("-")
+            if dash and entry.endswith((".dist-info", ".egg-info")) and normalize(stem) == name:
+                return os.path.join(base, entry)
+        return f"{name or 'a distribution'} in {base}"
+    except Exception:
+        return "a distribution"
 
 
 def detail(exc: BaseException) -> str:
@@ -84,10 +131,11 @@ def failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _scan(strict: bool = False, notes: list[str] | None = None) -> list[EntryPoint]:
-    """Every ``providerhub`` entry point on ``sys.path``, one distribution at a time: a distribution
-    whose metadata cannot be read is skipped with one warning, and the first of two declaring the same
-    entry-point name is kept (both are named on one line). Warnings are also added to ``notes``."""
+def _scan(strict: bool = False, notes: list[str] | None = None) -> list[RecordedEntryPoint]:
+    """Every ``providerhub`` entry point on ``sys.path``, each with its distribution's name and version
+    (its metadata parsed once). The first of two distributions declaring the same entry-point name is
+    kept (both are named on one line). When some distribution's metadata cannot be read, they are
+    read one at a time and only that one is skipped, with one warning. Warnings are also added to ``notes``."""
     import importlib_metadata
 
     def report(plugin: str, message: str, strict: bool) -> None:
@@ -95,34 +143,47 @@ def _scan(strict: bool = False, notes: list[str] | None = None) -> list[EntryPoi
         if notes is not None:
             notes.append(message)
 
-    found: dict[str, EntryPoint] = {}
+    try:  # the common case: one pass, distributions shadowed as importlib.metadata shadows them
+        declared = [(ep, ep.dist) for ep in importlib_metadata.entry_points(group=GROUP)]
+    except Exception:
+        declared = _scan_each(report, strict)
+    found: dict[str, RecordedEntryPoint] = {}
+    for ep, dist in declared:
+        distribution, version = _name_and_version(dist)
+        recorded = RecordedEntryPoint(ep.name, ep.value, distribution, version)
+        first = found.setdefault(ep.name, recorded)
+        if first is not recorded:
+            report(
+                ep.name,
+                f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {dist_key(recorded)!r}; "
+                f"only the one from {dist_key(first)!r} is loaded",
+                strict,
+            )
+    return list(found.values())
+
+
+def _scan_each(report: Callable[[str, str, bool], None], strict: bool) -> list[tuple[EntryPoint, Distribution | None]]:
+    """The entry points of each distribution in turn: one whose metadata cannot be read is skipped."""
+    import importlib_metadata
+
+    declared: list[tuple[EntryPoint, Distribution | None]] = []
     seen: set[str] = set()
     try:
         for dist in importlib_metadata.distributions():
-            where = str(getattr(dist, "_path", None) or "a distribution")
             try:
-                key = normalize(getattr(dist, "_normalized_name", None) or dist.name or "")
+                key = normalize(dist.metadata["Name"] or "")
                 if key in seen:
                     continue  # shadowed by one earlier on sys.path, as importlib.metadata does
                 seen.add(key)
-                eps = list(dist.entry_points.select(group=GROUP))
+                declared.extend((ep, dist) for ep in dist.entry_points.select(group=GROUP))
             except Exception as exc:
+                where = _folder(dist)
                 report(where, f"distribution {where} is skipped: its metadata cannot be read ({failure(exc)})", strict)
-                continue
-            for ep in eps:
-                first = found.setdefault(ep.name, ep)
-                if first is not ep:
-                    report(
-                        ep.name,
-                        f"plugin {ep.name!r} is declared by distributions {dist_key(first)!r} and {key!r}; "
-                        f"only the one from {dist_key(first)!r} is loaded",
-                        strict,
-                    )
     except PluginLoadError:  # strict mode
         raise
     except Exception as exc:  # a broken path entry or finder: keep what was found before it
         report("", f"looking for installed plugins stopped early: {failure(exc)}", strict)
-    return list(found.values())
+    return declared
 
 
 def entry_points(
@@ -131,7 +192,7 @@ def entry_points(
     *,
     strict: bool = False,
     notes: list[str] | None = None,
-) -> list[EntryPoint]:
+) -> list[RecordedEntryPoint]:
     """The ``providerhub`` entry points allowed by ``plugins`` (``None``: all) and ``disable_plugins``.
 
     Both hold entry-point or distribution names, compared normalized. The warnings given on the
@@ -177,9 +238,95 @@ def plugin_manager() -> pluggy.PluginManager:
 
 
 _timeout: float | None = None
-_importing: dict[str, threading.Thread] = {}
-"""Imports still running past the bound, by entry-point value: never started twice."""
 _local = threading.local()
+
+
+class _Import:
+    """One plugin import, and its outcome once it has one."""
+
+    def __init__(self, ep: EntryPoint | RecordedEntryPoint):
+        self.ep = ep
+        self.outcome: tuple[bool, Any] | None = None
+        self.done = threading.Lock()
+        self.done.acquire()
+
+    def run(self) -> None:
+        _local.plugin = self.ep.name
+        try:
+            self.outcome = (True, self.ep.load())
+        except BaseException as exc:  # handed to the caller's thread
+            self.outcome = (False, exc)
+        finally:
+            _local.plugin = None
+            self.done.release()
+
+
+class Imports:
+    """Plugins imported one after another on one daemon thread, while the caller takes each in turn.
+
+    The caller waits for each import at most ``plugin_timeout()`` seconds; an import past the bound
+    keeps its thread (a thread cannot be stopped) and a new one goes on with the rest. One thread
+    for all imports: starting one per plugin costs more than a small plugin's import.
+    """
+
+    def __init__(self, eps: Sequence[EntryPoint | RecordedEntryPoint]):
+        self._jobs = [_Import(ep) for ep in eps]
+        self._next = 0
+        self._lock = threading.Lock()
+        self._owner: object = None
+        for job in self._jobs:
+            running = _importing.get(job.ep.value)
+            if running is not None and running.outcome is None:  # still running from an earlier discovery
+                job.outcome = (False, None)
+                job.done.release()
+        self._serve_from_now()
+
+    def _serve_from_now(self) -> None:
+        token = self._owner = object()
+        threading.Thread(target=self._serve, args=(token,), name="providerhub plugin imports", daemon=True).start()
+
+    def _serve(self, token: object) -> None:
+        while True:
+            with self._lock:
+                if self._owner is not token or self._next >= len(self._jobs):
+                    return
+                job = self._jobs[self._next]
+                self._next += 1
+            if job.outcome is None:
+                job.run()
+
+    def close(self) -> None:
+        """Import nothing more (the caller stopped early)."""
+        with self._lock:
+            self._owner = None
+
+    def result(self, i: int) -> object:
+        """What importing the ``i``-th entry point gave; ``_Fault`` when it failed or took too long."""
+        job, timeout = self._jobs[i], plugin_timeout()
+        ep = job.ep
+        if not job.done.acquire(timeout=timeout):
+            _importing[ep.value] = job
+            with self._lock:
+                self._serve_from_now()  # this thread is held by the import: a new one goes on
+            raise _Fault(
+                f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
+                "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
+            )
+        assert job.outcome is not None
+        ok, result = job.outcome
+        if ok:
+            _importing.pop(ep.value, None)
+            return result
+        if result is None:
+            raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
+        _importing.pop(ep.value, None)
+        if isinstance(result, KeyboardInterrupt):
+            raise result
+        raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
+
+
+_importing: dict[str, _Import] = {}
+"""Imports still running past the bound, by entry-point value: never started twice."""
 
 
 def importing_plugin() -> str | None:
@@ -209,50 +356,14 @@ def plugin_timeout() -> float:
     return _timeout
 
 
-def _import(ep: EntryPoint | RecordedEntryPoint) -> object:
-    """``ep.load()`` in a daemon thread, waited for at most ``plugin_timeout()`` seconds.
-
-    A thread cannot be stopped: an import past the bound keeps running in the background, its
-    half-initialised module stays in ``sys.modules``, and the plugin stays left out of this
-    process's registry even if the import ends later (``reload()`` tries again once it has ended).
-    """
-    timeout = plugin_timeout()
-    running = _importing.get(ep.value)
-    if running is not None and running.is_alive():
-        raise _Fault(f"plugin {ep.name!r}: importing {ep.value!r} is still running after {timeout:g} s")
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        _local.plugin = ep.name
-        try:
-            outcome.append((True, ep.load()))
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name=f"providerhub import {ep.name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not outcome:
-        _importing[ep.value] = thread
-        raise _Fault(
-            f"plugin {ep.name!r}: importing {ep.value!r} took longer than {timeout:g} s "
-            "(PROVIDERHUB_PLUGIN_TIMEOUT); it is left out"
-        )
-    ok, result = outcome[0]
-    if ok:
-        return result
-    if isinstance(result, KeyboardInterrupt):
-        raise result
-    raise _Fault(f"plugin {ep.name!r} failed to import {ep.value!r}: {failure(result)}") from result
-
-
 class RecordedEntryPoint(NamedTuple):
-    """An entry point as the model index recorded it: loaded by importing its module directly,
-    with no distribution metadata read and no entry-point scan."""
+    """An entry point with its distribution's name and version, as discovery read them and the model
+    index recorded them: loaded by importing its module directly, with no metadata read again."""
 
     name: str
     value: str
-    dist: None = None
+    distribution: str | None = None
+    version: str | None = None
 
     def load(self) -> object:
         """The object named by ``module:attr.path`` (extras in brackets ignored), as ``EntryPoint.load`` does."""
@@ -351,23 +462,24 @@ def load_plugin(
     known: PluginInfo | None = None,
     *,
     strict: bool = False,
+    imported: Imports | None = None,
+    position: int = 0,
 ) -> tuple[PluginInfo, list[tuple[ProviderInfo, type[BaseProvider]]]]:
     """Import one plugin and validate its providers; its faults are reported, never raised past it
     (unless strict). ``taken`` maps lower-cased provider names to the plugin that has them;
     ``known`` (from the model index) spares reading the distribution's metadata again; ``pm``
-    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed)."""
-    dist = ep.dist
-    distribution = version = None
+    ``None`` calls a plainly marked hook without pluggy (a plugin manager is made if needed);
+    ``imported`` holds the import already under way (``ep`` at ``position``), else it is imported now."""
     if known is not None:
         distribution, version = known.distribution, known.version
-    elif dist is not None:
-        with contextlib.suppress(Exception):  # unreadable metadata only costs the listing its name
-            metadata = dist.metadata  # parsed once: ``dist.name`` and ``dist.version`` each parse it again
-            distribution, version = metadata["Name"], metadata["Version"]
+    elif isinstance(ep, RecordedEntryPoint):
+        distribution, version = ep.distribution, ep.version
+    else:
+        distribution, version = _name_and_version(ep.dist)
     problems: list[str] = []
     loaded: list[tuple[ProviderInfo, type[BaseProvider]]] = []
     try:
-        plugin = _import(ep)
+        plugin = imported.result(position) if imported is not None else Imports([ep]).result(0)
         if plugin is None:
             raise _Fault(f"plugin {ep.name!r}: entry point {ep.value!r} is None")
         classes = _hook_results(pm, plugin, ep.name)
@@ -405,16 +517,24 @@ def _class_name(cls: object) -> str:
 
 
 def discover(
-    eps: Sequence[EntryPoint] | None = None, taken: dict[str, str] | None = None, *, strict: bool = False
+    eps: Sequence[EntryPoint | RecordedEntryPoint] | None = None,
+    taken: dict[str, str] | None = None,
+    *,
+    strict: bool = False,
 ) -> PluginSet:
     """Load every allowed plugin; one plugin's failure leaves the others untouched (unless ``strict``)."""
     eps = entry_points(strict=strict) if eps is None else eps
     taken = {} if taken is None else taken
     plugins, providers, classes = [], [], {}
-    for ep in eps:
-        info, loaded = load_plugin(ep, None, taken, strict=strict)  # pluggy only for a plugin that needs it
-        plugins.append(info)
-        for record, cls in loaded:
-            providers.append(record)
-            classes[record.name] = cls
+    imported = Imports(eps)  # the next plugin imports while this one registers its providers
+    try:
+        for i, ep in enumerate(eps):
+            # pluggy only for a plugin that needs it
+            info, loaded = load_plugin(ep, None, taken, strict=strict, imported=imported, position=i)
+            plugins.append(info)
+            for record, cls in loaded:
+                providers.append(record)
+                classes[record.name] = cls
+    finally:
+        imported.close()
     return PluginSet(tuple(plugins), tuple(providers), classes)

@@ -12,19 +12,20 @@ discovery and rewrite it.
 """
 
 import contextlib
-import itertools
 import json
 import os
 import stat
-import struct
 import sys
 import time
 import warnings
 import zlib
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import _userfiles
+from ._declarations import ProviderInfo
 from ._discovery import RecordedEntryPoint, load_plugin
-from ._registry import PluginInfo, ProviderInfo
+from ._registry import PluginInfo
 from .errors import PluginLoadWarning
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 FORMAT = 5
 MAGIC = b"providerhub index\n"
-_HEADER = struct.Struct(">QI")
-"""After the magic: the payload's length and its CRC-32, both checked before it is decoded."""
+_HEADER_SIZE = 12
+"""After the magic: the payload's length (8 bytes) and its CRC-32 (4), big-endian, both checked before it is decoded."""
 MAX_BYTES = 64 * 1024 * 1024
 """A larger index file is a miss, and is not written."""
 KEEP_SECONDS = 30 * 24 * 3600
@@ -85,15 +86,7 @@ def cache_dir() -> str:
         if not os.path.isabs(expanded):
             raise ValueError(f"PROVIDERHUB_CACHE_DIR={explicit!r} is not an absolute path; the model index is not used")
         return expanded
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
-    elif sys.platform == "darwin":
-        base = os.path.expanduser("~/Library/Caches")
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or ""
-        if not os.path.isabs(base):  # the XDG specification: a relative value is ignored
-            base = os.path.expanduser("~/.cache")
-    return os.path.join(base, "providerhub")
+    return _userfiles.cache_dir()
 
 
 def path(folder: str | None = None) -> str:
@@ -154,66 +147,57 @@ def key(where: Place) -> tuple[Any, ...]:
 # The record shapes, field by field: s str, s? str or None, i int, b bool, [s] list of str, [ss] pairs of str.
 _PLUGIN = ("s", "s?", "s?", "[s]", "s?", "s")
 _PROVIDER = ("s", "s", "[s]", "s", "s?", "[s]", "[ss]", "i", "b", "s?", "s?", "b", "b", "b", "s?", "[ss]")
+_TYPES: dict[str, set[type]] = {
+    "s": {str},
+    "s?": {str, type(None)},
+    "i": {int},
+    "b": {bool},
+    "[s]": {list},
+    "[ss]": {list},
+}
+_STR, _LIST, _TWO = {str}, {list}, {2}
 
 
 def _fits(value: object, kind: str) -> bool:
-    if kind == "s":
-        return type(value) is str
-    if kind == "s?":
-        return value is None or type(value) is str
-    if kind == "i":
-        return type(value) is int
-    if kind == "b":
-        return type(value) is bool
-    if type(value) is not list:
-        return False
+    return _column([value], kind) is not None
+
+
+def _column(values: list[Any] | tuple[Any, ...], kind: str) -> tuple[Any, ...] | None:
+    """One field of every record, checked and converted (lists become tuples), or ``None`` if any does not fit.
+
+    Checked a field at a time over all records (set operations, no per-record calls): an index of
+    thousands of providers is read at every start."""
+    if not set(map(type, values)) <= _TYPES[kind]:
+        return None
     if kind == "[s]":
-        return all(type(v) is str for v in value)
-    return all(type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is str for v in value)
-
-
-_TYPES = {"s": (str,), "s?": (str, type(None)), "i": (int,), "b": (bool,), "[s]": (list,), "[ss]": (list,)}
-_STR, _LIST, _TWO = {str}, {list}, {2}
-_signatures: dict[tuple[str, ...], frozenset[tuple[type, ...]]] = {}
-
-
-def _allowed(shape: tuple[str, ...]) -> frozenset[tuple[type, ...]]:
-    """Every tuple of field types a record of ``shape`` may have (a set lookup checks a whole record)."""
-    found = _signatures.get(shape)
-    if found is None:
-        found = _signatures[shape] = frozenset(itertools.product(*(_TYPES[kind] for kind in shape)))
-    return found
+        if not set(map(type, chain.from_iterable(values))) <= _STR:
+            return None
+        return tuple(map(tuple, values))
+    if kind == "[ss]":
+        pairs = list(chain.from_iterable(values))
+        if pairs and not (set(map(type, pairs)) <= _LIST and set(map(len, pairs)) <= _TWO):
+            return None
+        if not set(map(type, chain.from_iterable(pairs))) <= _STR:
+            return None
+        return tuple(tuple(map(tuple, value)) if value else () for value in values)
+    return tuple(values)
 
 
 def _records(value: object, shape: tuple[str, ...]) -> list[tuple[Any, ...]] | None:
-    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit.
-
-    Checked record by record with set operations: an index of thousands of providers is read at
-    every start, so no per-field function calls."""
+    """``value`` as records of ``shape`` (lists become tuples), or ``None`` if anything does not fit."""
     if type(value) is not list:
         return None
-    allowed = _allowed(shape)
-    strings = [i for i, kind in enumerate(shape) if kind == "[s]"]
-    pairs = [i for i, kind in enumerate(shape) if kind == "[ss]"]
-    records = []
-    for item in value:
-        if type(item) is not list or tuple(map(type, item)) not in allowed:
+    if not value:
+        return []
+    if set(map(type, value)) != _LIST or set(map(len, value)) != {len(shape)}:
+        return None
+    columns = []
+    for field, kind in zip(zip(*value, strict=True), shape, strict=True):
+        column = _column(field, kind)
+        if column is None:
             return None
-        record = list(item)
-        for i in strings:
-            if not set(map(type, record[i])) <= _STR:
-                return None
-            record[i] = tuple(record[i])
-        for i in pairs:
-            field = record[i]
-            if field:
-                if not (set(map(type, field)) <= _LIST and set(map(len, field)) <= _TWO):
-                    return None
-                if not set(map(type, itertools.chain.from_iterable(field))) <= _STR:
-                    return None
-            record[i] = tuple(map(tuple, field))
-        records.append(tuple(record))
-    return records
+        columns.append(column)
+    return list(zip(*columns, strict=True))
 
 
 def _plain(value: object) -> object:
@@ -224,10 +208,11 @@ def _plain(value: object) -> object:
 def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
     """The records in an index file's bytes if they are whole, of the right shape and (when given)
     built under ``expected``; ``None`` otherwise. Length and checksum are checked before decoding."""
-    start = len(MAGIC) + _HEADER.size
+    start = len(MAGIC) + _HEADER_SIZE
     if len(data) < start or not data.startswith(MAGIC):
         return None
-    length, checksum = _HEADER.unpack_from(data, len(MAGIC))
+    length = int.from_bytes(data[len(MAGIC) : start - 4], "big")
+    checksum = int.from_bytes(data[start - 4 : start], "big")
     payload = data[start:]
     if len(payload) != length or zlib.crc32(payload) != checksum:
         return None
@@ -247,11 +232,11 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
         return None
     if not (_fits(notes, "[s]") and _fits(applied, "[s]") and _fits(scan_notes, "[s]")):
         return None
-    as_read = tuple(ProviderInfo(*p) for p in provider_records)
+    as_read = tuple(map(ProviderInfo._make, provider_records))
     return Stored(
-        tuple(PluginInfo(*p) for p in plugin_records),
+        tuple(map(PluginInfo._make, plugin_records)),
         as_read,
-        as_read if configured is None else tuple(ProviderInfo(*p) for p in configured_records),
+        as_read if configured is None else tuple(map(ProviderInfo._make, configured_records)),
         tuple(notes),
         tuple(applied),
         tuple(scan_notes),
@@ -294,7 +279,7 @@ def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
-    data = MAGIC + _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    data = MAGIC + len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
     if len(data) > MAX_BYTES:
         return
     folder = os.path.dirname(where.file)
@@ -351,9 +336,9 @@ class IndexedPlugins:
         if recorded is None:
             raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
         mine = sorted(p for p in self.providers if p.plugin == plugin)
-        taken = {p.name.lower(): f"plugin {p.plugin!r}" for p in self.providers if p.plugin != plugin}
-        ep = RecordedEntryPoint(recorded.name, recorded.value)
-        info, loaded = load_plugin(ep, None, taken, recorded, strict=self.strict)
+        ep = RecordedEntryPoint(recorded.name, recorded.value, recorded.distribution, recorded.version)
+        # No names taken: the recorded ones are unique, so a name of another plugin's is a change too.
+        info, loaded = load_plugin(ep, None, {}, recorded, strict=self.strict)
         if info != recorded or sorted(record for record, _ in loaded) != mine:
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}

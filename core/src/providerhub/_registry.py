@@ -1,39 +1,17 @@
 """The registry snapshot: validated provider records and the lookup tables resolution reads."""
 
-import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import NamedTuple
 
-from .errors import PluginLoadWarning, name_list
-from .options import OPTION_TYPES, type_name
+from ._declarations import ProviderInfo, describe_provider, shadowing_aliases, shadowing_message
+from .errors import PluginLoadWarning
 from .providers import BaseProvider
 
-
-class ProviderInfo(NamedTuple):
-    """What a provider declares, as plain data: enough to resolve a name without importing it."""
-
-    name: str
-    plugin: str | None
-    """The entry-point name of the plugin that registered it; ``None`` when registered in code."""
-    models: tuple[str, ...]
-    default_model: str
-    default_vision_model: str | None
-    vision_models: tuple[str, ...]
-    aliases: tuple[tuple[str, str], ...]
-    """``(alias, model id)`` pairs, sorted."""
-    priority: int
-    working: bool
-    label: str | None
-    url: str | None
-    needs_auth: bool
-    supports_stream: bool
-    any_model: bool = False
-    """Whether ``<name>/<anything>`` reaches this provider with ``<anything>`` as the model id."""
-    api_key_env: str | None = None
-    options: tuple[tuple[str, str], ...] = ()
-    """``(option, type name)`` pairs, sorted, e.g. ``("max_tokens", "int")``."""
+__all__ = ["Loader", "PluginInfo", "ProviderInfo", "Registry", "describe_provider"]
+"""``ProviderInfo`` and ``describe_provider`` live in ``_declarations``; they are named here too."""
 
 
 class PluginInfo(NamedTuple):
@@ -51,148 +29,11 @@ class PluginInfo(NamedTuple):
     """The entry-point value, e.g. ``"providerhub_dynaspark"``."""
 
 
-_BAD_ID = r"[\s\x00-\x1f\x7f-\x9f]"  # compiled on first use (re caches it)
-"""Whitespace or a control character: never part of a provider name, model id or alias."""
-
-
-def _identifier(value: object, provider: str, what: str) -> str:
-    """A non-empty id as a plain ``str`` (a ``str`` enum member becomes its value)."""
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"provider {provider}: {what} must be a non-empty string, not {_shown(value)}")
-    if re.search(_BAD_ID, value):
-        raise ValueError(f"provider {provider}: {what} {value!r} contains whitespace or a control character")
-    return str.__str__(value)
-
-
-def _identifiers(value: object, provider: str, what: str) -> tuple[str, ...]:
-    """A list or tuple of ids; a bare string is an error, not one id per character."""
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"provider {provider}: {what} must be a list or tuple of strings, not {_shown(value)}")
-    return tuple(_identifier(item, provider, f"{what} entry") for item in value)
-
-
-def _optional_text(value: object, provider: str, what: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"provider {provider}: {what} must be a string or None, not {_shown(value)}")
-    return str.__str__(value)
-
-
-def _shown(value: object) -> str:
-    """A value in a message: its type and a short repr (a declaration can be anything)."""
-    try:
-        text = repr(value)
-    except Exception:
-        text = "?"
-    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
-
-
-def provider_name(cls: type[BaseProvider]) -> str:
-    """A provider's ``name``, checked: it is used as a prefix (``name/model``) and in comma lists."""
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str):
-        raise ValueError(f"provider class {cls.__name__}: name must be a string, not {_shown(name)}")
-    if not name:
-        raise ValueError("a provider class has an empty name")
-    if re.search(_BAD_ID, name):
-        raise ValueError(f"provider name {name!r} contains whitespace or a control character")
-    if "/" in name or "," in name:
-        raise ValueError(f"provider name {name!r} contains '/' or ',' (it is used as a prefix and in lists)")
-    return str.__str__(name)
-
-
-def _options(cls: type[BaseProvider], name: str) -> tuple[tuple[str, str], ...]:
-    declared = cls.options
-    if not isinstance(declared, Mapping):
-        raise ValueError(f"provider {name}: options must be a mapping of option name to type, not {_shown(declared)}")
-    options = []
-    for option, kind in declared.items():
-        if not isinstance(option, str) or not option.isidentifier():
-            raise ValueError(f"provider {name}: option name {option!r} is not an identifier")
-        if kind not in OPTION_TYPES:
-            kinds = name_list(map(type_name, OPTION_TYPES))
-            shown = kind.__name__ if isinstance(kind, type) else repr(kind) if isinstance(kind, str) else _shown(kind)
-            raise ValueError(f"provider {name}: option {option!r} has type {shown}; the types are: {kinds}")
-        options.append((str.__str__(option), type_name(kind)))
-    return tuple(sorted(options))
-
-
-def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
-    """Validate a provider class and return its record, or raise ``ValueError`` saying what is wrong.
-
-    Every declaration is checked by type and stored as plain data (``str``, ``int``, tuples), so
-    the record is the same whatever a plugin declared it with, and can be written to the index.
-    """
-    name = getattr(cls, "__name__", None)
-    if not (isinstance(cls, type) and issubclass(cls, BaseProvider)):
-        raise ValueError(f"{name or _shown(cls)!r} is not a providerhub.BaseProvider subclass")
-    name = provider_name(cls)
-    api_key_env = _optional_text(cls.api_key_env, name, "api_key_env")
-    if api_key_env is not None and (not api_key_env or re.search(_BAD_ID, api_key_env)):
-        raise ValueError(f"provider {name}: api_key_env must be a variable name or None, not {api_key_env!r}")
-    abstract = getattr(cls, "__abstractmethods__", ())
-    if abstract:
-        raise ValueError(f"provider {name} does not implement {name_list(sorted(abstract))}")
-    default = cls.default_model
-    if not isinstance(default, str):
-        raise ValueError(f"provider {name}: default_model must be a string, not {_shown(default)}")
-    default = str.__str__(default)
-    models = _identifiers(cls.models, name, "models") or (
-        (_identifier(default, name, "default_model"),) if default else ()
-    )
-    if not models:
-        raise ValueError(f"provider {name} declares no models and no default_model")
-    known = set(models)
-    if len(known) != len(models):
-        raise ValueError(f"provider {name} lists a model id twice")
-    if default not in known:
-        raise ValueError(f"provider {name}: default_model {default!r} is not in its models")
-    vision_models = _identifiers(cls.vision_models, name, "vision_models")
-    stray = [m for m in vision_models if m not in known]
-    if stray:
-        raise ValueError(f"provider {name}: vision_models {name_list(map(repr, stray))} are not in its models")
-    vision_default = _optional_text(cls.default_vision_model, name, "default_vision_model")
-    if vision_default is not None and vision_default not in known:
-        raise ValueError(f"provider {name}: default_vision_model {vision_default!r} is not in its models")
-    declared = cls.model_aliases
-    if not isinstance(declared, Mapping):
-        raise ValueError(f"provider {name}: model_aliases must be a mapping of strings, not {_shown(declared)}")
-    aliases = []
-    for alias, target in declared.items():
-        alias = _identifier(alias, name, "alias")
-        if not isinstance(target, str):
-            raise ValueError(f"provider {name}: alias {alias!r} must point to a string, not {_shown(target)}")
-        if target not in known:
-            raise ValueError(f"provider {name}: alias {alias!r} points to unknown model {target!r}")
-        aliases.append((alias, str.__str__(target)))
-    priority = cls.priority
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise ValueError(f"provider {name}: priority must be an int, not {_shown(priority)}")
-    max_images = cls.max_images
-    if max_images is not None and (not isinstance(max_images, int) or isinstance(max_images, bool) or max_images < 0):
-        raise ValueError(f"provider {name}: max_images must be a whole number or None, not {_shown(max_images)}")
-    return ProviderInfo(
-        name=name,
-        plugin=plugin,
-        models=models,
-        default_model=default,
-        default_vision_model=vision_default,
-        vision_models=vision_models,
-        aliases=tuple(sorted(aliases)),
-        priority=int(priority),
-        working=bool(cls.working),
-        label=_optional_text(cls.label, name, "label"),
-        url=_optional_text(cls.url, name, "url"),
-        needs_auth=bool(cls.needs_auth),
-        supports_stream=bool(cls.supports_stream),
-        any_model=bool(cls.any_model),
-        api_key_env=api_key_env,
-        options=_options(cls, name),
-    )
-
-
 Loader = Callable[[ProviderInfo], "type[BaseProvider]"]
+
+
+def _by_name(record: ProviderInfo) -> tuple[str, str]:
+    return (record.name.lower(), record.name)
 
 
 class Registry:
@@ -213,33 +54,29 @@ class Registry:
         default_model: str | None = None,
         default_source: str = "default_model",
     ):
-        records = sorted(providers, key=lambda p: (p.name.lower(), p.name))
-        model_ids = {model for record in records for model in record.models}
-        cleaned = []
-        for record in records:
-            shadowing = [alias for alias, _ in record.aliases if alias in model_ids]
+        records = sorted(providers, key=_by_name)
+        model_ids = frozenset(chain.from_iterable(record.models for record in records))
+        cleaned = records
+        for i, record in enumerate(records):
+            if not record.aliases:
+                continue
+            shadowing = shadowing_aliases(record, model_ids)
             if shadowing:
-                warnings.warn(
-                    f"provider {record.name}: alias {name_list(map(repr, shadowing))} dropped, "
-                    "it is a model id (an exact id always means itself)",
-                    PluginLoadWarning,
-                    stacklevel=2,
-                )
-                record = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in model_ids))
-            cleaned.append(record)
+                warnings.warn(shadowing_message(record, shadowing), PluginLoadWarning, stacklevel=2)
+                cleaned[i] = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in model_ids))
         self.providers: tuple[ProviderInfo, ...] = tuple(cleaned)
         self.plugins: tuple[PluginInfo, ...] = tuple(plugins)
         self.by_name: dict[str, ProviderInfo] = {r.name.lower(): r for r in self.providers}
         self.by_model: dict[str, list[ProviderInfo]] = {}
-        self.by_alias: dict[str, list[tuple[ProviderInfo, str]]] = {}
-        self.by_folded: dict[str, set[str]] = {}
         for record in self.providers:
             for model in record.models:
-                self.by_model.setdefault(model, []).append(record)
-                self.by_folded.setdefault(model.casefold(), set()).add(model)
-            for alias, target in record.aliases:
-                self.by_alias.setdefault(alias, []).append((record, target))
-                self.by_folded.setdefault(alias.casefold(), set()).add(alias)
+                found = self.by_model.get(model)
+                if found is None:
+                    self.by_model[model] = [record]
+                else:
+                    found.append(record)
+        self._by_alias: dict[str, list[tuple[ProviderInfo, str]]] | None = None
+        self._by_folded: dict[str, set[str]] | None = None
         self.prefer: tuple[str, ...] = tuple(name.lower() for name in prefer)
         """Provider names (lower case) to put first when several serve a model, in this order."""
         self.default_model = default_model
@@ -251,6 +88,29 @@ class Registry:
         self._loader = loader
         self._classes: dict[str, type[BaseProvider]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def by_alias(self) -> dict[str, list[tuple[ProviderInfo, str]]]:
+        """Alias -> (provider, model id) pairs; built on first use (an exact id never needs it)."""
+        table = self._by_alias
+        if table is None:
+            table = {}
+            for record in self.providers:
+                for alias, target in record.aliases:
+                    table.setdefault(alias, []).append((record, target))
+            self._by_alias = table
+        return table
+
+    @property
+    def by_folded(self) -> dict[str, set[str]]:
+        """Case-folded model id or alias -> the ids and aliases that fold to it; built on first use."""
+        table = self._by_folded
+        if table is None:
+            table = {}
+            for name in chain(self.by_model, self.by_alias):
+                table.setdefault(name.casefold(), set()).add(name)
+            self._by_folded = table
+        return table
 
     def provider_class(self, record: ProviderInfo) -> type[BaseProvider]:
         """The class behind a record, imported on first use."""

@@ -4,8 +4,8 @@ import warnings
 from collections.abc import Callable, Iterable
 
 from ._config import Config, ProviderTable
+from ._declarations import ProviderInfo, describe_provider
 from ._index import StaleIndexError
-from ._registry import ProviderInfo, describe_provider
 from .errors import ConfigWarning
 from .providers import BaseProvider
 

@@ -1,4 +1,5 @@
-"""The user's own files (keys, conversations): where they live, read within a bound, written whole and private."""
+"""The user's own files (keys, conversations, the model index's folder): where they live, read within a bound,
+written whole and private."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 
 
@@ -29,6 +29,17 @@ def data_dir(environ: Mapping[str, str] = os.environ) -> str:
         base = os.path.expanduser("~/Library/Application Support")
     else:
         base = _xdg(environ, "XDG_DATA_HOME", "~/.local/share")
+    return os.path.join(base, "providerhub")
+
+
+def cache_dir(environ: Mapping[str, str] = os.environ) -> str:
+    """``providerhub`` in the platform's user cache directory (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    if sys.platform == "win32":
+        base = environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Caches")
+    else:
+        base = _xdg(environ, "XDG_CACHE_HOME", "~/.cache")
     return os.path.join(base, "providerhub")
 
 
@@ -68,6 +79,8 @@ def write_private(path: str, data: bytes) -> None:
 
     Readers see the old file or the new one, never a mix; a failure leaves the old file as it was.
     """
+    import tempfile  # only when writing: a start that reads needs none of it
+
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)  # created 0600

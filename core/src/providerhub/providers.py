@@ -100,17 +100,9 @@ class BaseProvider(ABC):
         declarations naming models (aliases, vision models, defaults) keep only those still served,
         unless they are set too.
         """
-        from ._registry import describe_provider
+        from ._declarations import check_settings, describe_provider
 
-        valid = settable(cls)
-        unknown = sorted(set(settings) - valid)
-        if unknown:
-            raise ValueError(
-                f"provider {cls.name}: unknown setting {', '.join(map(repr, unknown))}; "
-                f"the settings are: {', '.join(sorted(valid))}"
-            )
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"provider {cls.name}: a configured provider needs a non-empty name, not {name!r}")
+        check_settings(cls, name, settings)
         namespace = {"__module__": cls.__module__, "__qualname__": name, "__doc__": cls.__doc__, **settings}
         if "models" in settings:
             namespace = _narrowed(cls, namespace)
@@ -146,17 +138,9 @@ def _narrowed(cls: type[BaseProvider], namespace: dict[str, Any]) -> dict[str, A
 
 def settable(cls: type[BaseProvider]) -> set[str]:
     """The declarations ``configure`` may override: public, non-method class attributes."""
-    names = set()
-    for klass in cls.__mro__:
-        for attr, value in vars(klass).items():
-            if attr.startswith("_") or attr == "name":
-                continue
-            if isinstance(value, (classmethod, staticmethod, property)) or callable(value):
-                continue
-            names.add(attr)
-    for klass in cls.__mro__:
-        names.update(a for a in getattr(klass, "__annotations__", {}) if not a.startswith("_") and a != "name")
-    return names
+    from ._declarations import settable
+
+    return settable(cls)
 
 
 class AsyncGeneratorProvider(BaseProvider):

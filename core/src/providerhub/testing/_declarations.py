@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
-from .._registry import ProviderInfo, Registry, describe_provider
-from ..errors import PluginLoadWarning, ProviderHubError
+from .._declarations import ProviderInfo, describe_provider, shadowing_aliases, shadowing_message
+from .._registry import Registry
+from ..errors import ProviderHubError
 from ..providers import BaseProvider
 from ._base import Check, collect, describe_error, fail, one_line
 from ._transport import CheckSkipped, Transport
@@ -36,12 +35,9 @@ def check_declarations(cls: type[BaseProvider], transport: Transport) -> None:
 def check_aliases_do_not_shadow_ids(cls: type[BaseProvider], transport: Transport) -> None:
     """No alias is also a model id (the registry would drop it: an exact id always means itself)."""
     record = _record(cls)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PluginLoadWarning)
-        Registry([record], (), lambda _: cls)
-    shadowing = [w for w in caught if issubclass(w.category, PluginLoadWarning)]
+    shadowing = shadowing_aliases(record, frozenset(record.models))
     if shadowing:
-        raise fail(str(shadowing[0].message))
+        raise fail(shadowing_message(record, shadowing))
 
 
 @check
