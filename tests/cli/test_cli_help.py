@@ -8,7 +8,7 @@ from pathlib import Path
 from clitools import CLI
 
 import providerhub
-from providerhub import _cli as cli_module
+from providerhub._cli import _status as cli_module
 from providerhub import _router_settings as router_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
