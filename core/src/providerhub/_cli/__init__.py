@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -52,7 +53,7 @@ __all__ = ["main"]
 def _not_utf8(values: dict[str, object]) -> str | None:
     """The first argument that was not valid UTF-8 (Python keeps its bytes as lone surrogates), shown safely."""
     for value in values.values():
-        if isinstance(value, str) and SURROGATE.search(value):
+        if isinstance(value, str) and not value.isascii() and re.search(SURROGATE, value):
             return ascii(value.encode("utf-8", "surrogateescape"))[2:-1][:80]
     return None
 

@@ -4,6 +4,7 @@ no prompt, the interactive session instead)."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ def _stdin_text(what: str) -> str:
         text = sys.stdin.read(MAX_PROMPT_BYTES + 1)
     except UnicodeDecodeError:
         text = "\udcff"  # reported below, as undecodable bytes kept by surrogateescape are
-    if SURROGATE.search(text):
+    if re.search(SURROGATE, text):
         raise UsageError("stdin is not valid UTF-8 text")
     if len(text) > MAX_PROMPT_BYTES:
         raise UsageError(f"stdin holds more than {MAX_PROMPT_BYTES:,} characters")

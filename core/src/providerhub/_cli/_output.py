@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 
 PROG = "providerhub"
 
-SURROGATE = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8, as Python keeps them
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_IN_ANSWER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # newlines and tabs are kept
+# Patterns as text, compiled (and cached by ``re``) on first use: most commands never need them.
+SURROGATE = "[\ud800-\udfff]"  # bytes that were not UTF-8, as Python keeps them
+CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+CONTROL_IN_ANSWER = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # newlines and tabs are kept
 
 
-def printable(text: str, pattern: re.Pattern[str] = CONTROL) -> str:
+def printable(text: str, pattern: str = CONTROL) -> str:
     """``text`` with control characters shown as ``\\xNN``: no escape sequence from upstream reaches a terminal."""
-    return pattern.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return re.sub(pattern, lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def isatty(stream: TextIO) -> bool:

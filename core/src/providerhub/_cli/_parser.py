@@ -67,35 +67,46 @@ def _proxy(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _plugins(commands: Any, common: Parser, as_json: Parser) -> None:
-    plugins = commands.add_parser("plugins", parents=[common, as_json], help=HELP["plugins"])
+def _add(commands: Any, name: str, *, as_json: bool = False, **kwargs: Any) -> Parser:
+    """A subcommand's parser with the options every one takes: ``--debug``, and ``--json`` for the
+    listing ones (added here rather than by parent parsers, each of which costs a start its making)."""
+    command: Parser = commands.add_parser(name, **kwargs)
+    # SUPPRESS keeps a subcommand's absent --debug from overriding one given before it
+    command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    if as_json:
+        command.add_argument("--json", action="store_true", help="print JSON (keys: see 'providerhub --help')")
+    return command
+
+
+def _plugins(commands: Any) -> None:
+    plugins = _add(commands, "plugins", as_json=True, help=HELP["plugins"])
     plugins.set_defaults(run="_listing:cmd_plugins")
 
 
-def _providers(commands: Any, common: Parser, as_json: Parser) -> None:
-    providers = commands.add_parser("providers", parents=[common, as_json], help=HELP["providers"])
+def _providers(commands: Any) -> None:
+    providers = _add(commands, "providers", as_json=True, help=HELP["providers"])
     providers.set_defaults(run="_listing:cmd_providers")
 
 
-def _models(commands: Any, common: Parser, as_json: Parser) -> None:
-    models = commands.add_parser("models", parents=[common, as_json], help=HELP["models"])
+def _models(commands: Any) -> None:
+    models = _add(commands, "models", as_json=True, help=HELP["models"])
     models.add_argument("--provider", metavar="NAME", help="only this provider's models")
     models.add_argument("--vision", action="store_true", help="only models that take images")
     models.add_argument("--options", action="store_true", help="show the options each model's provider takes")
     models.set_defaults(run="_listing:cmd_models")
 
 
-def _resolve(commands: Any, common: Parser, as_json: Parser) -> None:
-    resolve = commands.add_parser("resolve", parents=[common, as_json], help=HELP["resolve"])
+def _resolve(commands: Any) -> None:
+    resolve = _add(commands, "resolve", as_json=True, help=HELP["resolve"])
     resolve.add_argument("model", metavar="MODEL", help="a model id, alias, provider name or PROVIDER/MODEL")
     resolve.add_argument("--image", metavar="PATH", help="resolve as for a request with an image (vision)")
     resolve.set_defaults(run="_listing:cmd_resolve")
 
 
-def _chat(commands: Any, common: Parser, as_json: Parser) -> None:
-    chat = commands.add_parser(
+def _chat(commands: Any) -> None:
+    chat = _add(
+        commands,
         "chat",
-        parents=[common],
         help=HELP["chat"],
         description=(
             "Ask a model and stream its answer to stdout. Piped text is sent first, then the prompt; "
@@ -137,10 +148,10 @@ def _chat(commands: Any, common: Parser, as_json: Parser) -> None:
     chat.set_defaults(run="_chat:cmd_chat")
 
 
-def _keys(commands: Any, common: Parser, as_json: Parser) -> None:
-    keys = commands.add_parser(
+def _keys(commands: Any) -> None:
+    keys = _add(
+        commands,
         "keys",
-        parents=[common],
         help=HELP["keys"],
         description=(
             "Store providers' keys in a private file (mode 0600). A provider's key is the one given "
@@ -148,36 +159,36 @@ def _keys(commands: Any, common: Parser, as_json: Parser) -> None:
         ),
     )
     key_actions = keys.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
-    key_set = key_actions.add_parser("set", parents=[common], help="store a key, read without echo (or from stdin)")
+    key_set = _add(key_actions, "set", help="store a key, read without echo (or from stdin)")
     key_set.add_argument("name", metavar="NAME", help="the provider's name")
     key_set.set_defaults(run="_keys:cmd_keys_set")
-    key_list = key_actions.add_parser("list", parents=[common, as_json], help="the providers keys are stored for")
+    key_list = _add(key_actions, "list", as_json=True, help="the providers keys are stored for")
     key_list.set_defaults(run="_keys:cmd_keys_list")
-    key_path = key_actions.add_parser("path", parents=[common], help="where the key file is")
+    key_path = _add(key_actions, "path", help="where the key file is")
     key_path.set_defaults(run="_keys:cmd_keys_path")
-    key_remove = key_actions.add_parser("remove", parents=[common], help="remove a provider's stored key")
+    key_remove = _add(key_actions, "remove", help="remove a provider's stored key")
     key_remove.add_argument("name", metavar="NAME", help="the provider's name")
     key_remove.set_defaults(run="_keys:cmd_keys_remove")
 
 
-def _config(commands: Any, common: Parser, as_json: Parser) -> None:
-    config = commands.add_parser("config", parents=[common, as_json], help=HELP["config"])
+def _config(commands: Any) -> None:
+    config = _add(commands, "config", as_json=True, help=HELP["config"])
     config.set_defaults(run="_config:cmd_config")
 
 
-def _history(commands: Any, common: Parser, as_json: Parser) -> None:
-    conversations = commands.add_parser("history", parents=[common, as_json], help=HELP["history"])
+def _history(commands: Any) -> None:
+    conversations = _add(commands, "history", as_json=True, help=HELP["history"])
     conversations.add_argument("--clear", action="store_true", help="remove every stored conversation")
     conversations.set_defaults(run="_history:cmd_history")
 
 
-def _serve(commands: Any, common: Parser, as_json: Parser) -> None:
+def _serve(commands: Any) -> None:
     """``serve``: its flags live with the server (a standard-library module; aiohttp is imported to run it)."""
     from providerhub.server._settings import add_arguments
 
-    serve = commands.add_parser(
+    serve = _add(
+        commands,
         "serve",
-        parents=[common],
         help=HELP["serve"],
         description="Serve every installed provider over OpenAI's chat API, at http://HOST:PORT/v1 "
         "(needs the server extra: pip install 'providerhub[server]'). SIGTERM or Ctrl-C stops it gracefully.",
@@ -186,10 +197,11 @@ def _serve(commands: Any, common: Parser, as_json: Parser) -> None:
     serve.set_defaults(run="_serve:cmd_serve")
 
 
-def _check(commands: Any, common: Parser, as_json: Parser) -> None:
-    check = commands.add_parser(
+def _check(commands: Any) -> None:
+    check = _add(
+        commands,
         "check",
-        parents=[common, as_json],
+        as_json=True,
         help=HELP["check"],
         description="Run the providerhub.testing checks on installed plugins, offline (calls go to a loopback "
         "stand-in server). Exit 0 only when no check failed.",
@@ -212,7 +224,7 @@ HELP = {
 }
 """Each subcommand's line in ``providerhub --help``, in its order there."""
 
-VERBS: dict[str, Callable[[Any, Parser, Parser], None]] = {
+VERBS: dict[str, Callable[[Any], None]] = {
     "plugins": _plugins,
     "providers": _providers,
     "models": _models,
@@ -232,15 +244,17 @@ def _named_verb(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
-def parser(argv: Sequence[str]) -> Parser:
-    """The parser for ``argv``: every subcommand listed (for ``--help`` and the choices an error
-    names), only the named one built with its arguments."""
-    common = Parser(add_help=False)
-    # SUPPRESS keeps a subcommand's absent --debug from overriding one given before it
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
-    as_json = Parser(add_help=False)
-    as_json.add_argument("--json", action="store_true", help="print JSON (keys: see 'providerhub --help')")
+def _lists_verbs(argv: Sequence[str], named: str | None) -> bool:
+    """Whether parsing ``argv`` may show every subcommand: the top level's help (``-h``, ``--he``...)
+    or an error naming the choices; not when only the top level's own flags precede a known verb."""
+    if named not in VERBS:
+        return True
+    return any(arg not in ("--debug", "--version") for arg in argv[: list(argv).index(named)])
 
+
+def parser(argv: Sequence[str]) -> Parser:
+    """The parser for ``argv``: only the named subcommand built with its arguments, the others
+    listed (by name and help line) only where ``argv`` may show them."""
     top = Parser(
         prog=PROG,
         description="List the installed AI providers, show how a model name resolves, and chat with a model.",
@@ -251,9 +265,10 @@ def parser(argv: Sequence[str]) -> Parser:
     top.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     named = _named_verb(argv)
+    listed = _lists_verbs(argv, named)
     for verb, build in VERBS.items():
         if verb == named:
-            build(commands, common, as_json)
-        else:
+            build(commands)
+        elif listed:
             commands.add_parser(verb, help=HELP[verb])
     return top

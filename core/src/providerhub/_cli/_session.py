@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 
 import providerhub
@@ -39,7 +40,7 @@ def _read_turn(ctx: Context) -> str | None:
             continue
         except UnicodeDecodeError:
             line = "\udcff"
-        if SURROGATE.search(line):
+        if re.search(SURROGATE, line):
             ctx.err.write(f"{PROG}: error: that line is not valid UTF-8 text\n")
             continue
         line = line.rstrip("\r\n")
