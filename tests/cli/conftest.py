@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, ECHO_SOURCE, PNG, SLOW_SOURCE
 
+from support.cli import CLI, ECHO_SOURCE, PNG, SLOW_SOURCE
 from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 from support.sample_providers import SAMPLES_SOURCE
 

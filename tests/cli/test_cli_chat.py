@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, one_error_line
+
+from support.cli import CLI, one_error_line
 
 SPINNER_FRAMES = set("|/-\\")
 

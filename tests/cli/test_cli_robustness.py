@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, one_error_line
 
+from support.cli import CLI, one_error_line
 from support.plugins import PluginSite, provider_source
 
 Standin = tuple[CLI, Any]
@@ -40,7 +40,9 @@ def many_models(cli: CLI, plugin_site: PluginSite) -> CLI:
 
 
 def test_an_argument_that_is_not_utf8_exits_2(catalog: CLI) -> None:
-    result = catalog.run("chat", "-m", "gpt-4o", os.fsdecode(b"caf\xe9 au lait"))
+    result = catalog.process(  # a real process: the interpreter itself turns argv's bytes into text
+        "chat", "-m", "gpt-4o", os.fsdecode(b"caf\xe9 au lait")
+    )
     assert result.returncode == 2
     assert one_error_line(result) == "providerhub: error: an argument is not valid UTF-8: caf\\xe9 au lait"
 
