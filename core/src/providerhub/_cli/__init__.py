@@ -11,14 +11,13 @@ own module: listing and resolving start without what chatting or serving needs.
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from providerhub.errors import PluginLoadWarning
 from providerhub.http import redact
@@ -34,7 +33,7 @@ from ._output import (
     printable,
     quiet_stdout,
 )
-from ._parser import parser
+from ._quick import quick
 from ._status import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -69,7 +68,8 @@ def _command(ctx: Context) -> Callable[[Context], int]:
 
         return cmd_version
     module, _, name = str(ctx.args.run).partition(":")
-    command: Callable[[Context], int] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    # __import__, not importlib.import_module: importing importlib would cost every command its start
+    command: Callable[[Context], int] = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
     return command
 
 
@@ -79,15 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stderr is None:
         sys.stderr = err  # argparse writes there
     arguments = sys.argv[1:] if argv is None else list(argv)
-    top = parser(arguments)
-    try:
-        args = top.parse_args(arguments)
-    except SystemExit as exc:  # --help printed, or a usage error (one line on stderr)
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args: Any = quick(arguments)
+    if args is None:
+        from ._parser import parser
+
+        top = parser(arguments)
+        try:
+            args = top.parse_args(arguments)
+        except SystemExit as exc:  # --help printed, or a usage error (one line on stderr)
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if not args.version and args.command is None:
+            top.print_help(err)
+            return EXIT_USAGE
     stdout = sys.stdout
-    if not args.version and args.command is None:
-        top.print_help(err)
-        return EXIT_USAGE
     bad = _not_utf8(vars(args))
     if bad is not None:
         err.write(f"{PROG}: error: an argument is not valid UTF-8: {bad}\n")

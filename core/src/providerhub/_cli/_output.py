@@ -9,12 +9,9 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from providerhub.http import redact
-
-if TYPE_CHECKING:
-    import argparse
 
 PROG = "providerhub"
 
@@ -128,7 +125,8 @@ class Warnings:
 class Context(NamedTuple):
     """One invocation: its arguments and where it writes."""
 
-    args: argparse.Namespace
+    args: Any
+    """The parsed arguments: argparse's ``Namespace``, or the same from ``_quick``."""
     out: TextIO
     err: TextIO
     warnings: Warnings
