@@ -268,6 +268,38 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def run_on_terminal(cli: Script, *args: str, stream: str) -> tuple[int, str, str]:
+    """Run the script to its end with ``stream`` (``"stdout"`` or ``"stderr"``) on a pseudo-terminal,
+    the other in a pipe and stdin from /dev/null; the exit code, what the terminal got, what the pipe got."""
+    master, slave = pty.openpty()
+    on_terminal = {"stdout": slave, "stderr": subprocess.PIPE}
+    if stream == "stderr":
+        on_terminal = {"stdout": subprocess.PIPE, "stderr": slave}
+    proc = cli.popen(*args, stdin=subprocess.DEVNULL, **on_terminal)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            data = os.read(master, 1024)
+        except OSError:  # the terminal's other end closed
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    pipe = proc.stderr if stream == "stdout" else proc.stdout
+    assert pipe is not None
+    piped = pipe.read().decode()
+    pipe.close()
+    return proc.wait(timeout=10), seen.decode(), piped
+
+
 class Terminal:
     """The command on a pseudo-terminal (stdin and stderr, stdout too unless ``stdout`` is given), in
     a session of its own, as a user at a terminal runs it; its output is read as it comes."""
