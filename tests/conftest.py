@@ -9,7 +9,7 @@ import pytest
 
 from providerhub import _default as hub
 from providerhub import _keys as keys
-from providerhub import _router_settings as router_settings
+from providerhub._settings import ROUTING_ENVIRONMENT
 from support.plugins import IN_REPO_PLUGINS, PluginSite
 from support.redis_server import redis_server  # noqa: F401  (a fixture: a real redis-server for one test)
 
@@ -30,7 +30,7 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "PROVIDERHUB_NO_CACHE",
         "DYNASPARK_API_ENDPOINT",
         *(name for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy") for name in (base, base.upper())),
-        *router_settings.ENVIRONMENT.values(),
+        *ROUTING_ENVIRONMENT.values(),
     ):
         monkeypatch.delenv(name, raising=False)
     # the user's own files (keys, conversations) never leak in or out

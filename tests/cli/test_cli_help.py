@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import providerhub
-from providerhub import _router_settings as router_settings
 from providerhub._cli import _status as cli_module
+from providerhub._settings import ROUTING_ENVIRONMENT
 from support.cli import CLI
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -26,7 +26,7 @@ def test_help_lists_every_variable_the_core_reads(cli: CLI) -> None:
     assert result.returncode == 0
     found = variables_read_by_the_core()
     assert {"PROVIDERHUB_PLUGINS", "PROVIDERHUB_STRICT_PLUGINS", "PROVIDERHUB_MAX_IMAGE_BYTES"} <= found
-    found.update(router_settings.ENVIRONMENT.values())  # named by the settings' fields
+    found.update(ROUTING_ENVIRONMENT.values())  # named by the settings' fields
     found.discard("PROVIDERHUB_TESTING_UNSET_KEY")  # the kit's variable that is never set, by design
     missing = sorted(name for name in found if name not in result.stdout)
     assert missing == []

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import providerhub
 from providerhub._resolution import Candidate
 from providerhub._router import Router
-from providerhub._router_settings import RouterSettings
+from providerhub._settings import RouterSettings
 from providerhub._state import MemoryState, StateBackend
 
 MODEL = "fault-1"

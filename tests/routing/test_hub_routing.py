@@ -10,7 +10,7 @@ import pytest
 
 import providerhub
 from providerhub import AllProvidersFailedError, ConfigWarning, Hub
-from providerhub._router_settings import RouterSettings
+from providerhub._settings import RouterSettings
 from providerhub._state import MemoryState
 from support.redis_server import RedisServer
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from providerhub._router_settings import ENVIRONMENT, RouterSettings, environment_settings, load_settings
+from providerhub._settings import ROUTING_ENVIRONMENT, RouterSettings, environment_settings, load_settings
 from providerhub.errors import ConfigError, ConfigWarning
 
 
@@ -25,7 +25,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
 
 
 def test_each_setting_has_its_variable() -> None:
-    assert ENVIRONMENT == {
+    assert ROUTING_ENVIRONMENT == {
         "fallback": "PROVIDERHUB_FALLBACK",
         "retries": "PROVIDERHUB_RETRIES",
         "allowed_fails": "PROVIDERHUB_ALLOWED_FAILS",

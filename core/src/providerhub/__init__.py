@@ -1,4 +1,12 @@
-"""providerhub: find AI providers installed as plugins and route a model name to the one that serves it."""
+"""providerhub: find AI providers installed as plugins and route a model name to the one that serves it.
+
+This namespace is the whole surface for callers: the ``Hub`` and the default hub's functions
+(``resolve``, ``get_provider``, the listings, ``complete`` / ``stream``), the errors, the typed
+events and the value types. Plugin authors also find the base classes and the hook markers here,
+and documented helpers in the public modules ``messages``, ``media``, ``http``, ``sse``,
+``loop_local``, ``multipart``, ``options``, ``call``, ``errors``, ``events``, ``types``,
+``testing`` and ``server``. Modules named ``_x`` are internals, free to change.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +61,7 @@ from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, M
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from ._state import StateBackend
     from .call import complete, stream
     from .http import raise_for_status
     from .media import Image, image_type, to_bytes, to_image
@@ -61,6 +70,7 @@ _LAZY = {
     "complete": "call",
     "stream": "call",
     "raise_for_status": "http",
+    "StateBackend": "_state",
     "Image": "media",
     "image_type": "media",
     "to_bytes": "media",
@@ -122,6 +132,7 @@ __all__ = [
     "RequestError",
     "Resolution",
     "ResponseError",
+    "StateBackend",
     "Usage",
     "complete",
     "default_hub",

@@ -1,4 +1,7 @@
-"""The user's settings: the ``providerhub.toml`` file and the environment variables that override it."""
+"""The configuration file, ``providerhub.toml``: where it is, reading it within bounds, checking what it says.
+
+``_settings`` combines what the file says with the environment and a hub's arguments.
+"""
 
 import os
 import sys
@@ -6,7 +9,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ._router_settings import environment_settings
 from ._userfiles import config_dir
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name
@@ -16,7 +18,6 @@ MAX_BYTES = 1 << 20
 """A configuration file larger than this is refused (it is hand-written settings, not data)."""
 KEYS = ("default_model", "prefer", "plugins", "disable_plugins", "providers", "router")
 """The top-level keys the file may hold."""
-_TRUE = ("1", "true", "yes", "on")
 
 
 class ProviderTable(NamedTuple):
@@ -203,32 +204,6 @@ def parse(data: Mapping[str, Any], path: str | None = None) -> Config:
             }
         tables.append(ProviderTable(name, base.strip() if base else None, settings))
     return config._replace(providers=tuple(tables), **values)
-
-
-def env_list(value: str | None) -> tuple[str, ...] | None:
-    """A comma-separated variable as a tuple; ``None`` when it is unset (set but empty: no names)."""
-    if value is None:
-        return None
-    return tuple(item.strip() for item in value.split(",") if item.strip())
-
-
-def hub_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The ``Hub`` arguments the environment gives; variables left unset leave the file's value in place."""
-    settings: dict[str, Any] = {"config": load(default_path(environ))}
-    for name, key in (("PROVIDERHUB_PLUGINS", "plugins"), ("PROVIDERHUB_DISABLE_PLUGINS", "disable_plugins")):
-        value = env_list(environ.get(name))
-        if value is not None:
-            settings[key] = value
-    prefer = env_list(environ.get("PROVIDERHUB_PREFER"))
-    if prefer:
-        settings["prefer"] = prefer
-    default_model = environ.get("PROVIDERHUB_DEFAULT_MODEL", "").strip()
-    if default_model:
-        settings["default_model"] = default_model
-    settings["use_index"] = environ.get("PROVIDERHUB_NO_CACHE", "").strip().lower() not in _TRUE
-    settings["strict"] = environ.get("PROVIDERHUB_STRICT_PLUGINS", "").strip().lower() in _TRUE
-    settings.update(environment_settings(environ))
-    return settings
 
 
 def canonical(tables: Sequence[ProviderTable]) -> str:

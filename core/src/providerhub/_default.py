@@ -3,10 +3,10 @@
 import threading
 from typing import TypeVar
 
-from ._config import hub_settings
 from ._hub import Hub, ModelInfo
 from ._registry import PluginInfo, ProviderInfo, Registry
 from ._resolution import Resolution
+from ._settings import from_environment
 from .providers import BaseProvider
 from .types import MediaListType
 
@@ -30,11 +30,7 @@ def default_hub() -> Hub:
 
 
 def _from_environment() -> Hub:
-    settings = hub_settings()
-    hub = Hub(**settings)
-    if "default_model" in settings:
-        hub._default_source = "PROVIDERHUB_DEFAULT_MODEL"
-    return hub
+    return Hub._from_settings(from_environment())
 
 
 def registry() -> Registry:

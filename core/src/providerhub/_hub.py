@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import _discovery as discovery
 from . import _index as index
-from ._config import Config, load
+from ._config import Config
 from ._loading import Loaded, load_plugins
 from ._registry import PluginInfo, ProviderInfo, Registry, describe_provider
 from ._resolution import Resolution, candidates, preference, resolve_in
-from ._router_settings import load_settings
+from ._settings import Settings, hub_settings
 from .errors import PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 
@@ -32,13 +32,6 @@ class ModelInfo(NamedTuple):
     plugin: str | None
     aliases: tuple[str, ...]
     vision: bool
-
-
-def _names(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else value
-    return tuple(item.strip() for item in items if item.strip())
 
 
 class Hub:
@@ -71,33 +64,48 @@ class Hub:
         timeout: float | None = None,
         state_url: str | None = None,
     ):
-        loaded = config if isinstance(config, Config) else Config() if config is None else load(config)
-        routing = {
-            "fallback": fallback,
-            "retries": retries,
-            "allowed_fails": allowed_fails,
-            "window": window,
-            "cooldown": cooldown,
-            "first_chunk_timeout": first_chunk_timeout,
-            "timeout": timeout,
-            "state_url": state_url,
-        }
-        self.routing = load_settings(routing, table=loaded.router, where=loaded.where("router"))
+        settings = hub_settings(
+            config=config,
+            plugins=plugins,
+            disable_plugins=disable_plugins,
+            prefer=prefer,
+            default_model=default_model,
+            cache_dir=cache_dir,
+            use_index=use_index,
+            strict=strict,
+            fallback=fallback,
+            retries=retries,
+            allowed_fails=allowed_fails,
+            window=window,
+            cooldown=cooldown,
+            first_chunk_timeout=first_chunk_timeout,
+            timeout=timeout,
+            state_url=state_url,
+        )
+        self._settle(settings)
+
+    @classmethod
+    def _from_settings(cls, settings: Settings) -> "Hub":
+        """A hub built from settings already read (the default hub's come from the environment)."""
+        hub = cls.__new__(cls)
+        hub._settle(settings)
+        return hub
+
+    def _settle(self, settings: Settings) -> None:
+        self._settings = settings
+        self.routing = settings.routing
         """The routing settings, checked when the hub is built."""
-        self._router: Router | None = None
-        self.config: Config = loaded
-        self.plugins: tuple[str, ...] | None = _names(plugins) if plugins is not None else loaded.plugins
+        self.config: Config = settings.config
+        self.plugins: tuple[str, ...] | None = settings.plugins
         """Plugins to load (entry-point or distribution names); ``None``: all installed."""
-        self.disable_plugins: tuple[str, ...] = (
-            _names(disable_plugins) if disable_plugins is not None else loaded.disable_plugins
-        ) or ()
-        self.prefer: tuple[str, ...] = (_names(prefer) if prefer is not None else loaded.prefer) or ()
-        self.default_model: str | None = default_model or loaded.default_model
-        self._default_source = "default_model" if default_model else f"{loaded.where('')}: default_model"
-        self.cache_dir: str | None = os.fspath(cache_dir) if cache_dir is not None else None
+        self.disable_plugins: tuple[str, ...] = settings.disable_plugins
+        self.prefer: tuple[str, ...] = settings.prefer
+        self.default_model: str | None = settings.default_model
+        self.cache_dir: str | None = settings.cache_dir
         """Where the model index lives; ``None``: the default cache directory (``PROVIDERHUB_CACHE_DIR`` included)."""
-        self.use_index = use_index
-        self.strict = strict
+        self.use_index = settings.use_index
+        self.strict = settings.strict
+        self._router: Router | None = None
         self._lock = threading.RLock()
         self._plugins: Loaded | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
@@ -159,7 +167,7 @@ class Hub:
             from_index=plugins.from_index,
             prefer=self.prefer,
             default_model=self.default_model,
-            default_source=self._default_source,
+            default_source=self._settings.default_source,
         )
 
     def registry(self) -> Registry:

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
 from ._resolution import Candidate, Resolution
-from ._router_settings import RouterSettings
+from ._settings import RouterSettings
 from ._state import Key, Rule, StateBackend, open_state
 from .errors import (
     AllProvidersFailedError,

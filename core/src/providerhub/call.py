@@ -286,3 +286,6 @@ def complete(
     from ._default import default_hub
 
     return default_hub().complete(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
+
+
+__all__ = ["call_provider", "complete", "prepare", "stream"]

@@ -10,13 +10,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+__all__ = [
+    "AllProvidersFailedError",
+    "Attempt",
+    "AuthenticationError",
+    "ConfigError",
+    "ConfigWarning",
+    "CooldownError",
+    "MAX_LISTED",
+    "MediaError",
+    "MessagesError",
+    "MissingCredentialsError",
+    "ModelNotFoundError",
+    "ModelNotSupportedError",
+    "OptionsError",
+    "PluginLoadError",
+    "PluginLoadWarning",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderHubError",
+    "ProviderNotFoundError",
+    "ProviderNotWorkingError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "RequestError",
+    "ResponseError",
+    "UserFileError",
+    "name_list",
+]
+
 MAX_LISTED = 20
 """How many names an error message lists before it says how many more there are."""
 
 
 def name_list(names: Iterable[object], limit: int = MAX_LISTED, *, sep: str = ", ") -> str:
-    """``names`` joined by ``sep``, at most ``limit`` of them and then how many more: a plugin
-    declaring thousands of models still gets a message of a few lines."""
+    """``names`` joined by ``sep``, at most ``limit`` of them and then how many more.
+
+    Use it wherever an error message lists names (models, options, plugins): a plugin declaring
+    thousands of models still gets a message of a few lines."""
     items = [str(name) for name in names]
     shown = sep.join(items[:limit])
     more = len(items) - limit

@@ -5,6 +5,11 @@ Consumers that want text keep ``isinstance(chunk, str)``; these tell the rest of
 
 from typing import NamedTuple
 
+__all__ = [
+    "FinishReason",
+    "Usage",
+]
+
 
 class Usage(NamedTuple):
     """Token counts of one answer, as the upstream service reported them."""

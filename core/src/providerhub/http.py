@@ -1,5 +1,12 @@
 """Reading upstream HTTP answers safely: bounded bodies, typed errors, no secrets in messages.
 
+For plugin authors: ``raise_for_status`` / ``error_for_status`` turn a status into the error a
+router understands (429 ``RateLimitError`` with ``retry_after``, 401/403 ``AuthenticationError``);
+``read_body``, ``iter_body`` and ``iter_lines`` read an answer within a size cap; ``loads_json``
+parses it with every failure a ``ValueError``; ``is_html`` and ``summarize`` name an error page
+instead of dumping it; ``redact_url`` / ``redact`` keep keys out of messages; ``timeout_seconds``
+and ``proxy_url`` check those options.
+
 Duck-typed: aiohttp is not imported. A response is anything with ``status``, ``headers``,
 ``url``, ``method`` and an aiohttp-like ``content`` stream (or a ``read()`` coroutine).
 """
@@ -16,11 +23,34 @@ from typing import Any
 
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
 
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_BODY_ENV",
+    "MAX_ERROR_BODY_BYTES",
+    "MAX_LINE_BYTES",
+    "byte_limit",
+    "error_for_status",
+    "is_html",
+    "iter_body",
+    "iter_lines",
+    "loads_json",
+    "proxy_url",
+    "raise_for_status",
+    "read_body",
+    "read_excerpt_body",
+    "redact",
+    "redact_url",
+    "retry_after",
+    "summarize",
+    "timeout_seconds",
+]
+
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """Default cap on an answer's body, counted after decompression (``PROVIDERHUB_MAX_RESPONSE_BYTES``)."""
 MAX_ERROR_BODY_BYTES = 64 * 1024
 """How much of an error answer is read; only its excerpt is kept."""
 MAX_BODY_ENV = "PROVIDERHUB_MAX_RESPONSE_BYTES"
+"""The environment variable that overrides ``MAX_BODY_BYTES``."""
 
 _TITLE = rb"(?is)<title[^>]*>(.*?)</title>"  # patterns compiled on first use (re caches them)
 _EXCERPT_CHARS = 200

@@ -1,5 +1,8 @@
 """One resource per event loop, closed when that loop shuts down.
 
+For plugin authors: keep a provider's HTTP session in a ``LoopLocal`` so every request on a loop
+reuses one connection pool, and no session outlives its loop or leaks a warning at exit.
+
 Network clients such as an HTTP session belong to the loop they were made on and must be
 closed on it. ``LoopLocal`` makes one on first use in each loop and closes it when the loop's
 async generators are shut down, which ``asyncio.run`` and ``asyncio.Runner`` always do, so

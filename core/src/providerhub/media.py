@@ -1,5 +1,9 @@
 """Reading media inputs into bytes and telling which image format they hold.
 
+For plugin authors: ``media_items`` takes the ``media`` argument in any shape a caller may give;
+``to_image_async`` reads one item into an ``Image`` (bytes, file name, content type) without
+blocking the loop; ``describe`` names an input in an error message without quoting its bytes.
+
 Everything read is capped (``MAX_IMAGE_BYTES``, ``PROVIDERHUB_MAX_IMAGE_BYTES``); only regular
 files are opened; a message names an input as the caller gave it and never quotes its bytes.
 """
@@ -17,9 +21,24 @@ from .errors import MediaError, OptionsError
 from .http import byte_limit
 from .types import MediaListType, MediaType
 
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_ENV",
+    "Image",
+    "describe",
+    "image_type",
+    "max_image_bytes",
+    "media_items",
+    "off_loop",
+    "to_bytes",
+    "to_image",
+    "to_image_async",
+]
+
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 """Default cap on one image's size in bytes."""
 MAX_IMAGE_ENV = "PROVIDERHUB_MAX_IMAGE_BYTES"
+"""The environment variable that overrides ``MAX_IMAGE_BYTES``."""
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 T = TypeVar("T")
@@ -182,7 +201,8 @@ def to_image(media: MediaType, filename: str | None = None) -> Image:
 
 
 def media_items(media: MediaListType | MediaType | None) -> list[tuple[MediaType, str | None]]:
-    """``media`` as a list of ``(source, filename)`` pairs; a bare image is a list of one."""
+    """``media`` as a list of ``(source, filename)`` pairs, whatever shape the caller gave (a bare image,
+    a list of images or of pairs); a malformed pair is a ``MediaError``."""
     if media is None:
         return []
     items: Any = media if isinstance(media, (list, tuple)) else [media]

@@ -1,4 +1,10 @@
-"""Checking message lists and flattening them into one prompt."""
+"""Checking message lists and flattening them into one prompt.
+
+For plugin authors: ``validate_messages`` at the top of ``create_async_generator`` gives the
+caller a ``MessagesError`` naming the bad message before any request is made; ``format_prompt``
+serves an upstream that takes one text; ``content_text`` reads one message's text either way
+it may be written.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,16 @@ from typing import Any
 from .errors import MessagesError
 from .types import Message, Messages
 
+__all__ = [
+    "content_text",
+    "format_prompt",
+    "validate_messages",
+]
+
 
 def content_text(content: Any, where: str = "content") -> str:
-    """The text of a message content: a string, or a list of ``{"type": "text", "text": ...}`` parts."""
+    """The text of a message content: a string, or a list of ``{"type": "text", "text": ...}`` parts
+    joined by newlines; anything else is a ``MessagesError`` naming ``where`` it is."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

@@ -10,6 +10,10 @@ import functools
 import os
 from collections.abc import Iterable
 
+__all__ = [
+    "encode_form",
+]
+
 # Quotes and every control character (C0, DEL, C1) are percent-escaped, as browsers do for quotes
 # and newlines: a name can neither end its header early nor carry terminal escape sequences.
 _ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in ['"', *map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0))]})

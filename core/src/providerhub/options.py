@@ -1,4 +1,8 @@
-"""Checking a call's options against what a provider declares, converting command-line text on the way."""
+"""Checking a call's options against what a provider declares, converting command-line text on the way.
+
+The call API checks options with ``convert_options`` before a provider sees them; a plugin
+calls ``convert`` itself for an option it reads from elsewhere (a setting, a stand-in request).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import OptionsError, ProviderError
+
+__all__ = [
+    "COMMON_OPTIONS",
+    "OPTION_TYPES",
+    "convert",
+    "convert_options",
+    "declared_options",
+    "type_name",
+]
 
 COMMON_OPTIONS: Mapping[str, Any] = {"proxy": str, "api_key": str}
 """Options every provider takes, declared or not (the g4f signature has ``proxy``; keys go to every provider)."""
@@ -19,7 +32,8 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 
 
 def type_name(kind: Any) -> str:
-    """``int``, ``float``, ``str``, ``bool`` or ``list[str]``."""
+    """How a declared option type is written in messages and the configuration file: ``int``, ``float``,
+    ``str``, ``bool`` or ``list[str]``."""
     return "list[str]" if kind == list[str] else getattr(kind, "__name__", repr(kind))
 
 

@@ -8,6 +8,17 @@ from typing import IO, Literal, TypedDict, Union
 
 from .events import FinishReason, Usage
 
+__all__ = [
+    "AsyncResult",
+    "Chunk",
+    "CreateResult",
+    "MediaListType",
+    "MediaType",
+    "Message",
+    "Messages",
+    "TextPart",
+]
+
 
 class TextPart(TypedDict):
     """One text part of a multi-part message content (OpenAI's shape)."""

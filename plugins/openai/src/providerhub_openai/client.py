@@ -51,8 +51,7 @@ from providerhub.http import (
 from providerhub.http import retry_after as retry_after_header
 from providerhub.loop_local import LoopLocal
 from providerhub.messages import content_text
-
-from .sse import EventAssembler, EventStreamError
+from providerhub.sse import EventAssembler, EventStreamError
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse, ClientSession, ClientTimeout

@@ -1,8 +1,16 @@
-"""Server-sent events (the WHATWG ``text/event-stream`` format) assembled from the stream's lines.
+"""Server-sent events (the WHATWG ``text/event-stream`` format) assembled from a stream's lines.
 
-``providerhub.http.iter_lines`` reads the lines as they arrive, each bounded; this turns them into
-events, each bounded too, so an upstream that never ends an event cannot grow it without limit.
-It has no I/O of its own, so it is tested by itself.
+For a plugin whose upstream streams its answer as events: ``providerhub.http.iter_lines`` reads
+the lines as they arrive, each bounded, and an ``EventAssembler`` turns them into ``Event`` values,
+each bounded too (``MAX_EVENT_BYTES``), so an upstream that never ends an event cannot grow it
+without limit. It does no I/O of its own::
+
+    assembler = EventAssembler()
+    async for line in iter_lines(response, provider=cls.__name__):
+        event = assembler.line(line)
+        if event is not None:
+            ...  # event.event, event.data
+    event = assembler.close()  # the last one, if the stream ended without a blank line
 """
 
 from __future__ import annotations
@@ -23,11 +31,12 @@ class Event(NamedTuple):
 
 
 class EventStreamError(ValueError):
-    """An event carries more data than its cap."""
+    """An event carries more data than its cap; a plugin turns it into a ``ResponseError`` naming its upstream."""
 
 
 class EventAssembler:
-    """Give it each line (without its line end) with ``line``; it returns the event a blank line ends."""
+    """Turns the lines of one event stream into events: give it each line (without its line end) with
+    ``line``, which returns the event a blank line ends; one assembler per stream."""
 
     def __init__(self, *, max_event: int = MAX_EVENT_BYTES) -> None:
         self.max_event = max_event

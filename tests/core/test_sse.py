@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from providerhub import ResponseError
 from providerhub.http import iter_lines
-from providerhub_openai.sse import Event, EventAssembler, EventStreamError
+from providerhub.sse import Event, EventAssembler, EventStreamError
 
 
 class _Content:
