@@ -5,6 +5,12 @@ Only the console script (and ``python -m providerhub``) imports this package, so
 providerhub`` stays free of it. It uses the standard library alone, and a command imports only its
 own module: listing and resolving start without what chatting or serving needs.
 
+Here: ``main`` and the dispatch. ``_quick`` parses the plainest invocations without argparse,
+``_parser`` the rest; ``_output`` writes, ``_status`` maps errors to exit codes, ``_help`` holds the
+help's texts; then one module per command or group: ``_listing``, ``_chat`` (its answer in
+``_answer``, the interactive session in ``_session``), ``_keys``, ``_history``, ``_config``,
+``_serve``, ``_check``.
+
 ``--json`` output is stable: the keys of each command's objects are listed in ``_help.JSON_KEYS``
 (also shown by ``providerhub --help``). Exit codes are in ``_help.EXIT_CODES`` (and ``--help``).
 """

@@ -1,5 +1,5 @@
 """The arguments: argparse, building in full only the subcommand named (a start costs one verb's
-parser, not thirteen, and ``serve``'s flags are imported only for ``serve``)."""
+parser, not every one, and ``serve``'s flags are imported only for ``serve``)."""
 
 from __future__ import annotations
 
