@@ -79,11 +79,11 @@ def yes(flag: bool) -> str:
 
 def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
     """Aligned plain-text columns; the last column is not padded."""
-    cells = [[str(c) if c not in (None, "") else "-" for c in row] for row in rows]
+    cells = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    for row in [list(headers), *cells]:
-        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        out.write("  ".join([*padded, row[-1]]) + "\n")
+    line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
+    for row in [headers, *cells]:
+        out.write(line.format(*row))
 
 
 def one_line(text: str | None) -> str | None:
