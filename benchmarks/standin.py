@@ -139,7 +139,14 @@ def providerhub_send(url: str) -> Callable[[], Awaitable[None]]:
 @contextmanager
 def serving(delay: float = 0.0, lean: bool = False) -> Iterator[str]:
     """Run the stand-in (or the lean responder) in a child process on its own core; yield its endpoint URL."""
-    code = LEAN.format() if lean else SERVE.format(tests=TESTS, delay=delay)
+    with serving_code(LEAN.format() if lean else SERVE.format(tests=TESTS, delay=delay)) as url:
+        yield url
+
+
+@contextmanager
+def serving_code(code: str) -> Iterator[str]:
+    """Run a server's ``code`` in a child process; it prints its URL (``http://127.0.0.1:...``) and
+    stops when its stdin closes. Yield that URL."""
     child = subprocess.Popen(
         [sys.executable, "-c", code],
         stdin=subprocess.PIPE,

@@ -112,6 +112,32 @@ async def test_a_timed_out_request_does_not_linger(dynaspark_server: Standin) ->
     await wait_until(lambda: dynaspark_server.open_connections == 0)
 
 
+async def test_the_proxy_variables_are_read_for_each_request_without_a_worker_thread(
+    dynaspark_server: Standin, forward_proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted: list[object] = []
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    with Counting(max_workers=1) as executor:
+        asyncio.get_running_loop().set_default_executor(executor)
+        for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        await ask(api_endpoint=dynaspark_server.url)
+        await ask(api_endpoint=dynaspark_server.url)
+        assert submitted == [], "a request with no proxy to find costs no worker thread"
+        monkeypatch.setenv("HTTP_PROXY", forward_proxy.url)  # the same loop and session: read per request
+        await ask(api_endpoint=dynaspark_server.url)
+        assert forward_proxy.request_lines == [f"POST {dynaspark_server.url} HTTP/1.1"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        await ask(api_endpoint=dynaspark_server.url)
+        assert len(forward_proxy.request_lines) == 1
+        assert len(dynaspark_server.requests) == 4
+
+
 async def test_requests_go_through_a_proxy(dynaspark_server: Standin, forward_proxy: ForwardProxy) -> None:
     answer = await ask(api_endpoint=dynaspark_server.url, proxy=forward_proxy.url)
     assert answer == ["echo[gemini-1.5-flash]: Hello"]

@@ -110,6 +110,15 @@ async def test_html_served_as_json_is_still_recognised(dynaspark_server: Standin
     assert "HTML page, status 200" in str(error)
 
 
+async def test_a_json_answer_about_html_is_an_answer(dynaspark_server: Standin) -> None:
+    text = "<head> holds the <title>; <html> wraps both"
+    dynaspark_server.respond_with(json={"response": text})
+    chunks = [
+        c async for c in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, api_endpoint=dynaspark_server.url)
+    ]
+    assert chunks == [text]
+
+
 async def test_json_without_response_names_the_keys_and_the_error(dynaspark_server: Standin) -> None:
     dynaspark_server.respond_with(json={"error": "model is overloaded", "code": 503})
     error = await fault(dynaspark_server.url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,31 @@ async def test_fallback_false_per_call(faults: Install) -> None:
     with pytest.raises(providerhub.ResponseError, match="^HTTP 503$"):
         [chunk async for chunk in hub.stream(MODEL, MESSAGES, fallback=False)]
     assert calls("B") == 0
+
+
+async def test_a_name_resolved_before_costs_no_worker_thread(faults: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    from providerhub import call
+
+    faults(A=[FAILING], B=[("answer", "B answers")])
+    threads: list[object] = []
+
+    async def counted(function: Any, *args: Any) -> Any:
+        threads.append(function)
+        return await off_loop(function, *args)
+
+    off_loop = call.off_loop
+    monkeypatch.setattr(call, "off_loop", counted)
+    hub = Hub(retries=0)
+    assert text_of([chunk async for chunk in hub.stream(MODEL, MESSAGES)]) == "B answers"
+    assert len(threads) == 2  # the first resolution of the name and of the fallback: plugins may be imported
+    assert text_of([chunk async for chunk in hub.stream(MODEL, MESSAGES)]) == "B answers"
+    assert len(threads) == 2, "both names were resolved before: resolved on the loop"
+    assert text_of([chunk async for chunk in Hub(retries=0).stream(MODEL, MESSAGES)]) == "B answers"
+    assert len(threads) == 4, "another hub has its own registry: its first resolutions go off the loop"
+    image = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,x"}}]}]
+    with pytest.raises(providerhub.MediaError):  # images are read off the loop, however warm the name
+        [chunk async for chunk in hub.stream(MODEL, image)]
+    assert len(threads) == 5
 
 
 async def test_each_hub_keeps_its_own_router_state(faults: Install) -> None:

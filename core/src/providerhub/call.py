@@ -7,7 +7,9 @@ router, and a hub passes its own.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +203,47 @@ Resolver = Callable[..., Resolution]
 """``resolve(model, *, media=None) -> Resolution``, as ``providerhub.resolve`` and a hub's ``resolve`` are."""
 
 
+def _has_images(messages: Any) -> bool:
+    """Whether ``prepare`` would read images from ``messages`` (OpenAI-style ``image_url`` parts)."""
+    if not isinstance(messages, (list, tuple)):
+        return False
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(_is_image_part(part) for part in content):
+            return True
+    return False
+
+
+_WARM_NAMES = 1024
+"""How many names per resolver are remembered as resolved (a bound: names come from callers)."""
+_warm: weakref.WeakKeyDictionary[Any, set[tuple[str | None, bool]]] = weakref.WeakKeyDictionary()
+
+
+def _resolved(resolve: Resolver, model: str | None, media: MediaListType | None) -> Resolution:
+    """``resolve(model, media=media)``, remembered as done: the plugin it imported is imported now."""
+    found = resolve(model, media=media)
+    owner = getattr(resolve, "__self__", resolve)  # a hub's bound method is made anew on each access
+    with contextlib.suppress(TypeError):  # an owner that takes no weak reference is simply not remembered
+        names = _warm.setdefault(owner, set())
+        if len(names) >= _WARM_NAMES:
+            names.clear()
+        names.add((model, bool(media)))
+    return found
+
+
+async def _resolve(resolve: Resolver, model: str | None) -> Resolution:
+    """Resolve ``model`` on the loop when this resolver answered for it before (nothing left to
+    discover or import), else in a worker thread."""
+    owner = getattr(resolve, "__self__", resolve)
+    try:
+        warm = (model, False) in _warm.get(owner, ())
+    except TypeError:
+        warm = False
+    if warm:
+        return resolve(model, media=None)
+    return await off_loop(_resolved, resolve, model, None)
+
+
 async def answer(
     resolve: Resolver,
     model: str | None,
@@ -214,20 +257,25 @@ async def answer(
 ) -> AsyncGenerator[Chunk, None]:
     """``stream`` with the given ``resolve`` and ``router``: prepare the request, resolve, route it.
 
-    Preparing (images are read) and resolving (plugins may be discovered and imported on first
-    use) run in a worker thread, so the event loop is not held up by either; so does loading a
-    further candidate's provider when the router falls back to it.
+    Reading images and a resolution that may discover and import plugins (the first for a name)
+    run in a worker thread, so the event loop is not held up by either; a text-only request to a
+    name resolved before is prepared and resolved on the loop, which costs no thread. The same
+    holds for loading a further candidate's provider when the router falls back to it.
     """
+    if media is not None or _has_images(messages):
 
-    def ready() -> tuple[Messages, MediaListType | None, Resolution]:
-        prepared, images = prepare(messages, media)
-        return prepared, images, resolve(model, media=images)
+        def ready() -> tuple[Messages, MediaListType | None, Resolution]:
+            prepared, images = prepare(messages, media)
+            return prepared, images, _resolved(resolve, model, images)
 
-    messages, media, found = await off_loop(ready)
+        messages, media, found = await off_loop(ready)
+    else:
+        messages, media = prepare(messages, media)
+        found = await _resolve(resolve, model)
     first = found.candidates[0]
 
     async def other(candidate: Candidate, remaining: float | None) -> AsyncGenerator[Chunk, None]:
-        provider = (await off_loop(resolve, f"{candidate.provider}/{candidate.model}")).provider
+        provider = (await _resolve(resolve, f"{candidate.provider}/{candidate.model}")).provider
         limit = None if timeout is None else remaining
         chunks = call_provider(provider, candidate.model, messages, media=media, timeout=limit, options=options)
         try:

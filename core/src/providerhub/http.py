@@ -30,10 +30,12 @@ __all__ = [
     "MAX_LINE_BYTES",
     "byte_limit",
     "error_for_status",
+    "env_proxy",
     "is_html",
     "iter_body",
     "iter_lines",
     "loads_json",
+    "proxy_for",
     "proxy_url",
     "raise_for_status",
     "read_body",
@@ -104,12 +106,71 @@ def proxy_url(value: object) -> str:
     return text
 
 
+def env_proxy(url: str) -> str | None:
+    """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` (or ``http_proxy`` / ``https_proxy``, which win) name
+    for ``url``, unless ``NO_PROXY`` exempts its host; else ``None``.
+
+    A few environment look-ups, cheap enough for every request: aiohttp's ``trust_env`` instead
+    re-reads the whole environment and ``~/.netrc`` in worker threads on each request.
+    """
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return None
+    scheme = scheme.lower()
+    environ = os.environ
+    value = environ.get(f"{scheme}_proxy")
+    if value is None:  # a lower-case variable, even empty, wins over the upper-case one
+        value = environ.get(f"{scheme.upper()}_PROXY")
+        if value and scheme == "http" and "REQUEST_METHOD" in environ:  # CGI: HTTP_PROXY may come from a request header
+            value = None
+    if not value:
+        return None
+    no_proxy = environ.get("no_proxy")
+    if no_proxy is None:
+        no_proxy = environ.get("NO_PROXY")
+    if no_proxy:
+        from urllib.parse import urlsplit
+        from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]  # not in the stubs
+
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+        if host and proxy_bypass_environment(host, {"no": no_proxy}):
+            return None
+    return value
+
+
 # -- bounds ---------------------------------------------------------------------------------------
+
+
+async def proxy_for(url: str, proxy: str | None = None) -> tuple[str | None, Any]:
+    """The proxy for a request to ``url`` and its credentials (aiohttp's ``BasicAuth`` or ``None``).
+
+    ``proxy`` when a call names one; else what the environment chooses (``env_proxy``), with
+    ``~/.netrc`` credentials read as aiohttp's ``trust_env`` reads them, off the loop and only
+    when a proxy applies: a request without one pays a few look-ups. Needs aiohttp.
+    """
+    if proxy is not None or env_proxy(url) is None:
+        return proxy, None
+    import asyncio
+
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        found, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(url))
+    except (LookupError, ValueError):  # no proxy after all, or not a URL (the request itself says so)
+        return None, None
+    return str(found), auth
 
 
 def byte_limit(env: str, default: int) -> int:
     """A size cap from the environment variable ``env`` (a positive whole number of bytes), else ``default``."""
-    raw = os.environ.get(env, "").strip()
+    raw = os.environ.get(env)
+    if raw is None:  # the common case, asked on every request: nothing more to do
+        return default
+    raw = raw.strip()
     if not raw:
         return default
     try:
@@ -194,21 +255,33 @@ async def iter_lines(
 ) -> AsyncIterator[bytes]:
     """The lines of a streamed body (server-sent events, NDJSON) without their line ends, as they
     arrive; a line longer than ``max_line`` or a body past ``limit`` bytes is a ``ResponseError``."""
-    pending = bytearray()
+    parts: list[bytes] = []  # the unfinished line's pieces: joined once its end comes, never re-copied
+    size = 0
     async for chunk in iter_body(response, limit, provider=provider):
-        pending += chunk
-        start = 0
-        while (end := pending.find(b"\n", start)) >= 0:
-            if end - start > max_line:
-                break
-            yield bytes(pending[start:end]).removesuffix(b"\r")
-            start = end + 1
-        del pending[:start]
-        if len(pending) > max_line:
+        if b"\n" not in chunk:
+            size += len(chunk)
+            if size > max_line:
+                _release(response)
+                raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+            parts.append(chunk)
+            continue
+        if parts:
+            parts.append(chunk)
+            chunk = b"".join(parts)
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            if len(line) > max_line:
+                _release(response)
+                raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
+            yield line.removesuffix(b"\r")
+        parts = [rest] if rest else []
+        size = len(rest)
+        if size > max_line:
             _release(response)
             raise _error(response, provider, f"sent a line longer than {max_line:,} bytes")
-    if pending:
-        yield bytes(pending).removesuffix(b"\r")
+    if parts:
+        yield b"".join(parts).removesuffix(b"\r")
 
 
 async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) -> bytes:

@@ -46,5 +46,8 @@ def encode_form(
     while any(boundary in value for _, value in parts):  # astronomically rare; never ambiguous
         boundary = os.urandom(16).hex().encode()
     dash = b"--" + boundary + b"\r\n"
-    body = b"".join([piece for head, value in parts for piece in (dash, head, value, b"\r\n")])
-    return body + b"--" + boundary + b"--\r\n", "multipart/form-data; boundary=" + boundary.decode()
+    pieces: list[bytes] = []
+    for part_head, value in parts:  # a plain loop: cheaper than nested comprehensions for two or three parts
+        pieces += (dash, part_head, value, b"\r\n")
+    pieces.append(b"--" + boundary + b"--\r\n")
+    return b"".join(pieces), "multipart/form-data; boundary=" + boundary.decode()

@@ -48,6 +48,12 @@ class EventAssembler:
         """The event ``raw`` completes, if any; comments and fields other than ``event`` and ``data`` are dropped."""
         if not raw:
             return self.close()
+        if raw.startswith(b"data:"):  # nearly every line: no general field parsing
+            self._size += len(raw)
+            if self._size > self.max_event:
+                raise EventStreamError(f"an event carries more than {self.max_event:,} bytes")
+            self._data.append((raw[6:] if raw[5:6] == b" " else raw[5:]).decode("utf-8", "replace"))
+            return None
         if raw.startswith(b":"):  # a comment: keep-alives are sent this way
             return None
         field, colon, value = raw.decode("utf-8", "replace").partition(":")
@@ -64,6 +70,10 @@ class EventAssembler:
 
     def close(self) -> Event | None:
         """The pending event, if it has data (at a blank line, or at the end of the stream)."""
-        event = Event(self._event or "message", "\n".join(self._data)) if self._data else None
-        self._event, self._data, self._size = "", [], 0
+        data = self._data
+        event = None
+        if data:
+            event = Event(self._event or "message", data[0] if len(data) == 1 else "\n".join(data))
+            self._data = []
+        self._event, self._size = "", 0
         return event

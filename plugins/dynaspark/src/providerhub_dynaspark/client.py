@@ -12,6 +12,7 @@ import functools
 import importlib
 import sys
 from collections.abc import Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from providerhub import (
@@ -23,7 +24,7 @@ from providerhub import (
     raise_for_status,
 )
 from providerhub.errors import name_list
-from providerhub.http import is_html, loads_json, proxy_url, read_body, redact, redact_url, summarize
+from providerhub.http import is_html, loads_json, proxy_for, proxy_url, read_body, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
 from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
@@ -51,8 +52,9 @@ _HEADERS: Mapping[str, str] = {
 def _new_session() -> ClientSession:
     import aiohttp
 
-    # trust_env: HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply unless a call passes its own proxy
-    return aiohttp.ClientSession(headers=_HEADERS, trust_env=True)
+    # No trust_env: it costs two worker-thread hops per request; the proxy variables are read per
+    # request by ``providerhub.http.proxy_for`` instead.
+    return aiohttp.ClientSession(headers=_HEADERS)
 
 
 async def _close_session(session: ClientSession) -> None:
@@ -83,11 +85,13 @@ def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str
         message = f"{_NAME}: POST {shown} answered HTTP {status} {what}"
         return ResponseError(message, status=status, excerpt=summarize(body, status, content_type), url=shown)
 
-    if is_html(body, content_type):
+    if content_type is not None and "html" in content_type.lower():
         raise fail(f"with {summarize(body, status, content_type)} instead of JSON")
     try:
         data = loads_json(body)
     except ValueError as exc:  # includes JSONDecodeError, UnicodeDecodeError and nesting too deep
+        if is_html(body, content_type):  # sniffed only when the body is not JSON: a JSON text may mention <head>
+            raise fail(f"with {summarize(body, status, content_type)} instead of JSON") from None
         detail = "nested too deeply" if "too deeply" in str(exc) else summarize(body, status, content_type)
         raise fail(f"with a body that is not JSON: {detail}") from None
     if not isinstance(data, dict):
@@ -104,6 +108,20 @@ def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str
     if not isinstance(text, str):
         raise fail(f"with a 'response' that is {type(text).__name__}, not text")
     return text
+
+
+_aiohttp: ModuleType | None = None
+
+
+async def _import_aiohttp() -> ModuleType:
+    """aiohttp, imported off the loop on the first request (an import would stall the loop) and kept."""
+    global _aiohttp
+    if "aiohttp" not in sys.modules:
+        await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
+    import aiohttp
+
+    _aiohttp = aiohttp
+    return aiohttp
 
 
 @functools.lru_cache(maxsize=16)
@@ -127,31 +145,36 @@ async def post(
     ``limit`` covers the whole exchange: reading the image, connecting, and reading the answer.
     URLs appear in messages without user-info or query values.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
     if proxy is not None:
         proxy_url(proxy)  # an invalid proxy URL is the caller's error (OptionsError), not a failed connection
-    image = None
+    budget = limit
     if media:  # no task and no timer for a request without one
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
         try:
             image = await asyncio.wait_for(_one_image(media), limit)
         except asyncio.TimeoutError:
             raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
-    if "aiohttp" not in sys.modules:  # first request: import off the loop, which must not stall
-        await loop.run_in_executor(None, importlib.import_module, "aiohttp")
-    import aiohttp
-
-    files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
-    body, form_type = encode_form([("user_input", prompt), ("ai_model", model)], files)
+        budget = max(deadline - loop.time(), 0.001)
+        files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
+        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)), files)
+        del image, files  # the image's bytes are in the body now: a waiting request holds them once
+    else:  # the fields are not kept in a local: a waiting request holds only what it sends
+        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)))
+    aiohttp = _aiohttp or await _import_aiohttp()
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
     client = session if session is not None else _sessions.get()
-    budget = limit if image is None else max(deadline - loop.time(), 0.001)
     try:
-        async with client.post(url, data=body, headers=headers, proxy=proxy, timeout=_timeout(budget)) as response:
-            await raise_for_status(response, _NAME)
+        proxy, proxy_auth = await proxy_for(url, proxy)
+        async with client.post(
+            url, data=body, headers=headers, proxy=proxy, proxy_auth=proxy_auth, timeout=_timeout(budget)
+        ) as response:
+            status = response.status
+            if status >= 400:
+                await raise_for_status(response, _NAME)
             body = await read_body(response, provider=_NAME)
-            status, content_type = response.status, response.headers.get("Content-Type")
+            content_type = response.headers.get("Content-Type")
     except ProviderHubError:
         raise
     except (asyncio.TimeoutError, TimeoutError) as exc:

@@ -42,6 +42,7 @@ from providerhub.http import (
     is_html,
     iter_lines,
     loads_json,
+    proxy_for,
     read_body,
     read_excerpt_body,
     redact,
@@ -51,7 +52,7 @@ from providerhub.http import (
 from providerhub.http import retry_after as retry_after_header
 from providerhub.loop_local import LoopLocal
 from providerhub.messages import content_text
-from providerhub.sse import EventAssembler, EventStreamError
+from providerhub.sse import Event, EventAssembler, EventStreamError
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse, ClientSession, ClientTimeout
@@ -86,7 +87,9 @@ def _new_session() -> ClientSession:
 
     from . import __version__
 
-    return aiohttp.ClientSession(trust_env=True, headers={"User-Agent": f"providerhub-openai/{__version__}"})
+    # No trust_env: it costs two worker-thread hops per request; ``chat`` reads the proxy variables
+    # itself, per request (``providerhub.http.proxy_for``).
+    return aiohttp.ClientSession(headers={"User-Agent": f"providerhub-openai/{__version__}"})
 
 
 async def _close_session(session: ClientSession) -> None:
@@ -403,38 +406,69 @@ async def _json_answer(answer: _Answer, response: ClientResponse) -> AsyncGenera
         yield text
 
 
+def _event_texts(answer: _Answer, event: Event) -> list[str] | None:
+    """The text one event adds; ``None`` at ``[DONE]``, which ends the answer."""
+    answer.events += 1
+    data = event.data
+    if data == _DONE or (len(data) <= 64 and data.strip() == _DONE):  # only a short event can be the end
+        answer.done = True
+        return None
+    return answer.chunks(answer.parse(data, "an event"))
+
+
 async def _event_answer(
     answer: _Answer, response: ClientResponse, deadline: float | None
 ) -> AsyncGenerator[Chunk, None]:
     """An answer streamed as server-sent events, yielded as they arrive."""
     assembler = EventAssembler()
     head = bytearray()
+
+    def take(raw: bytes) -> Event | None:
+        if len(head) < 512:
+            head.extend(raw[: 512 - len(head)] + b"\n")
+        try:
+            return assembler.line(raw)
+        except EventStreamError as exc:
+            raise answer.fail(f"with a malformed event stream: {exc}") from None
+
     lines = iter_lines(response, provider=answer.request.provider)
     try:
-        while not answer.done:
+        ended = False
+        while deadline is not None and not answer.events:  # the first event must come by the deadline
             try:
-                raw: bytes | None = await (_within(deadline, anext(lines)) if not answer.events else anext(lines))
+                raw = await _within(deadline, anext(lines))
             except StopAsyncIteration:
-                raw = None
-            if raw is None:
-                event = assembler.close()
-            else:
-                if len(head) < 512:
-                    head += raw[: 512 - len(head)] + b"\n"
-                try:
-                    event = assembler.line(raw)
-                except EventStreamError as exc:
-                    raise answer.fail(f"with a malformed event stream: {exc}") from None
+                ended = True
+                break
+            event = take(raw)
             if event is not None:
-                answer.events += 1
-                if event.data.strip() == _DONE:
-                    answer.done = True
-                    break
-                for text in answer.chunks(answer.parse(event.data, "an event")):
+                for text in _event_texts(answer, event) or ():
                     answer.text = True
                     yield text
-            if raw is None:
-                break
+        if not ended and not answer.done:
+            line = assembler.line
+            async for raw in lines:  # the rest, without a timer per line
+                if len(head) < 512:
+                    head.extend(raw[: 512 - len(head)] + b"\n")
+                try:
+                    event = line(raw)
+                except EventStreamError as exc:
+                    raise answer.fail(f"with a malformed event stream: {exc}") from None
+                if event is not None:
+                    texts = _event_texts(answer, event)
+                    if texts is None:
+                        break
+                    for text in texts:
+                        answer.text = True
+                        yield text
+            else:
+                ended = True
+        if ended and not answer.done:
+            event = assembler.close()
+            if event is not None:
+                for text in _event_texts(answer, event) or ():
+                    answer.text = True
+                    yield text
     finally:
         aclose = getattr(lines, "aclose", None)
         if aclose is not None:
@@ -472,16 +506,22 @@ async def chat(request: Request, session: ClientSession | None = None) -> AsyncG
     loop = asyncio.get_running_loop()
     first = request.first_chunk_timeout
     deadline = loop.time() + first if first is not None and first < request.timeout else None
-    via = f" through proxy {redact_url(request.proxy)}" if request.proxy else ""
+    proxy = request.proxy
+    via = f" through proxy {redact_url(proxy)}" if proxy else ""
     who = request.provider
     response: ClientResponse | None = None
     try:
-        response = await _within(
-            deadline,
-            client.post(
-                request.url, data=body, headers=headers, proxy=request.proxy, timeout=_timeout(request.timeout)
-            ),
+        proxy, proxy_auth = await proxy_for(request.url, proxy)
+        via = f" through proxy {redact_url(proxy)}" if proxy else ""
+        post = client.post(
+            request.url,
+            data=body,
+            headers=headers,
+            proxy=proxy,
+            proxy_auth=proxy_auth,
+            timeout=_timeout(request.timeout),
         )
+        response = await (post if deadline is None else _within(deadline, post))
         assert response is not None
         if response.status >= 400:
             raise await _error_for(answer, response)
