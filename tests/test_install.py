@@ -8,12 +8,11 @@ across both steps, so the index written before the install must not hide the new
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from support.processes import run_python, run_script
 
 
 @pytest.fixture
@@ -22,20 +21,10 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PROVIDERHUB_CACHE_DIR": cache}
 
 
-def python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-
-
-def console(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("providerhub", path=os.path.dirname(sys.executable))
-    assert script, "the providerhub console script is not installed beside this interpreter"
-    return subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=60, input=stdin)
-
-
 @pytest.mark.core_only
 def test_core_alone_cannot_resolve_with_a_clear_error(env: dict[str, str]) -> None:
-    assert python("import providerhub_dynaspark", env).returncode != 0, "the plugin must not be installed here"
-    out = python("from providerhub import get_provider; get_provider('gemini-1.5-flash')", env)
+    assert run_python("import providerhub_dynaspark", env=env).returncode != 0, "the plugin must not be installed here"
+    out = run_python("from providerhub import get_provider; get_provider('gemini-1.5-flash')", env=env)
     assert out.returncode == 1
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith(
@@ -46,7 +35,7 @@ def test_core_alone_cannot_resolve_with_a_clear_error(env: dict[str, str]) -> No
 
 @pytest.mark.core_only
 def test_core_alone_cli_says_not_found(env: dict[str, str]) -> None:
-    out = console("resolve", "gemini-1.5-flash", env=env)
+    out = run_script("resolve", "gemini-1.5-flash", env=env)
     assert out.returncode == 3
     assert out.stdout == ""
     (line,) = out.stderr.strip().splitlines()
@@ -56,7 +45,7 @@ def test_core_alone_cli_says_not_found(env: dict[str, str]) -> None:
 @pytest.mark.core_only
 def test_core_alone_imports_no_aiohttp(env: dict[str, str]) -> None:
     code = "import sys, providerhub; providerhub.list_models(); print(sorted(m for m in sys.modules if 'aiohttp' in m))"
-    assert python(code, env).stdout.strip() == "[]"
+    assert run_python(code, env=env).stdout.strip() == "[]"
 
 
 @pytest.mark.installed
@@ -71,10 +60,10 @@ print("".join(provider.create_completion("gemini-flash", [{"role": "user", "cont
 """
     with serve_in_thread() as server:
         run_env = {**env, "DYNASPARK_API_ENDPOINT": server.url}
-        out = python(code, run_env)
+        out = run_python(code, env=run_env)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "echo[gemini-1.5-flash]: ping"
-        cli = console("chat", "-m", "gemini-2-flash", "hello there", env=run_env)
+        cli = run_script("chat", "-m", "gemini-2-flash", "hello there", env=run_env)
         assert cli.returncode == 0, cli.stderr
         assert cli.stdout.strip() == "echo[gemini-2.0-flash]: hello there"
     assert [(r.ai_model, r.user_input) for r in server.requests] == [
@@ -89,7 +78,7 @@ def test_installed_plugin_is_listed(env: dict[str, str]) -> None:
         "import providerhub\n"
         "print([(p.name, p.distribution, p.providers, p.error) for p in providerhub.list_plugins()])"
     )
-    out = python(code, env)
+    out = run_python(code, env=env)
     assert "('dynaspark', 'providerhub-dynaspark', ('Dynaspark',), None)" in out.stdout, out.stderr
 
 
@@ -105,10 +94,10 @@ here = providerhub_openai.OpenAI.configure("here", api_base={server.base!r}, nee
 chunks = here.create_completion("m1", [{{"role": "user", "content": "ping"}}])
 print("".join(c for c in chunks if isinstance(c, str)))
 """
-        out = python(code, env)
+        out = run_python(code, env=env)
         assert out.returncode == 0, out.stderr
         assert out.stdout == "echo: ping\n"
-    listing = console("providers", env=env)
+    listing = run_script("providers", env=env)
     assert listing.returncode == 0, listing.stderr
     rows = {line.split()[0]: line.split() for line in listing.stdout.splitlines()[1:]}
     assert rows["groq"][4:6] == ["yes", "missing"] and rows["ollama"][4:6] == ["no", "-"]  # AUTH and KEY
@@ -129,6 +118,6 @@ def test_the_contract_kit_ships_in_the_core_wheel_and_stays_opt_in(env: dict[str
         "import sys, providerhub; providerhub.list_models(); "
         "print(sorted(m for m in sys.modules if 'testing' in m or m.startswith('pytest')))"
     )
-    out = python(code, env)
+    out = run_python(code, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

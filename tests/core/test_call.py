@@ -27,6 +27,7 @@ from providerhub import (
 )
 from providerhub.call import call_provider
 from support.dynaspark_standin import standin
+from support.net import wait_until
 from support.plugins import PluginSite
 from support.sample_providers import SAMPLES_SOURCE
 
@@ -339,8 +340,7 @@ async def test_cancelling_the_consumer_closes_the_provider(monkeypatch: pytest.M
             seen.append(chunk)
 
     task = asyncio.create_task(consume())
-    while not seen:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bool(seen))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -379,20 +379,13 @@ async def test_closing_a_sync_only_answer_early_closes_it_in_its_thread(samples:
 async def test_cancelling_a_blocked_sync_provider_closes_it_once_it_returns(samples: ModuleType) -> None:
     samples.GATE.clear()
     task = asyncio.create_task(collect(providerhub.stream("plain-gate", HI)))
-    for _ in range(500):
-        if samples.STARTED.is_set():
-            break
-        await asyncio.sleep(0.01)
-    assert samples.STARTED.is_set()
+    await wait_until(samples.STARTED.is_set)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert samples.CLOSED == []  # still blocked inside the provider
     samples.GATE.set()
-    for _ in range(200):
-        if samples.CLOSED:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bool(samples.CLOSED))
     assert len(samples.CLOSED) == 1  # closed after its first chunk, which nobody receives
 
 

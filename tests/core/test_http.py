@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from email.utils import formatdate
 from urllib.parse import quote
 
@@ -26,7 +27,8 @@ from providerhub.http import (
 
 aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
-from aiohttp.test_utils import TestServer  # noqa: E402
+
+from support.apps import serve_app  # noqa: E402
 
 HTML = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>" + "x" * 5000 + "</body></html>"
 
@@ -39,13 +41,11 @@ async def answer(request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def base_url() -> str:  # type: ignore[misc]
+async def base_url() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/{status}", answer)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url(""))
-    await server.close()
+    async with serve_app(app) as url:
+        yield url
 
 
 async def status_error(base_url: str, path: str) -> BaseException | None:
@@ -107,14 +107,12 @@ async def with_retry_after(request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def hostile_url() -> str:  # type: ignore[misc]
+async def hostile_url() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/endless", endless)
     app.router.add_get("/retry", with_retry_after)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url(""))
-    await server.close()
+    async with serve_app(app) as url:
+        yield url
 
 
 async def test_read_body_stops_at_the_cap(hostile_url: str) -> None:
@@ -205,13 +203,11 @@ async def lines(request: web.Request) -> web.StreamResponse:
 
 
 @pytest.fixture
-async def lines_url() -> str:  # type: ignore[misc]
+async def lines_url() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/", lines)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("/"))
-    await server.close()
+    async with serve_app(app) as url:
+        yield url + "/"
 
 
 async def test_iter_lines_splits_across_chunks(lines_url: str) -> None:

@@ -12,11 +12,7 @@ import pytest
 
 from providerhub import MediaError, MessagesError, format_prompt, image_type, to_bytes, to_image, validate_messages
 from providerhub.media import media_items
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 24
-GIF = b"GIF89a" + b"\x00" * 24
-WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 16
+from support.images import GIF, IMAGES, JPEG, PNG, WEBP, data_uri
 
 
 def test_format_prompt_single_message_is_its_text() -> None:
@@ -54,9 +50,7 @@ def test_validate_messages_names_the_fault(messages: object, message: str) -> No
         validate_messages(messages)
 
 
-@pytest.mark.parametrize(
-    ("data", "mime"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")]
-)
+@pytest.mark.parametrize(("data", "mime"), IMAGES.values(), ids=IMAGES)
 def test_image_type_from_magic_bytes(data: bytes, mime: str) -> None:
     assert image_type(data) == mime
 
@@ -69,7 +63,7 @@ def test_image_type_rejects_other_bytes() -> None:
 def test_to_bytes_from_every_kind(tmp_path: Path) -> None:
     path = tmp_path / "pic.png"
     path.write_bytes(PNG)
-    uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    uri = data_uri(PNG)
     assert to_bytes(PNG) == to_bytes(str(path)) == to_bytes(path) == to_bytes(uri) == to_bytes(io.BytesIO(PNG)) == PNG
 
 
@@ -119,7 +113,7 @@ def test_a_file_past_the_cap_is_refused_without_reading_it_all(tmp_path: Path, m
     with pytest.raises(MediaError, match="larger than"):
         to_bytes(b"x" * 1001)
     with pytest.raises(MediaError, match="larger than"):
-        to_bytes("data:image/png;base64," + base64.b64encode(b"x" * 1500).decode())
+        to_bytes(data_uri(b"x" * 1500))
     assert to_bytes(PNG + b"\x00" * 900) == PNG + b"\x00" * 900
 
 

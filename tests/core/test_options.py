@@ -64,13 +64,11 @@ def test_any_value_either_converts_to_the_type_or_is_an_options_error_naming_the
         converted = convert("the_option", kind, value)
     except OptionsError as exc:
         assert str(exc).startswith("option 'the_option' takes ")
-    else:
-        if kind == list[str]:
-            assert isinstance(converted, list) and all(isinstance(item, str) for item in converted)
-        else:
-            assert type(converted) is kind
-        if kind is float:
-            assert math.isfinite(converted)
+        return
+    element_type = str if kind == list[str] else kind
+    elements = converted if kind == list[str] else [converted]
+    assert isinstance(elements, list) and all(type(element) is element_type for element in elements)
+    assert kind is not float or math.isfinite(converted)
 
 
 @given(KINDS, ANYTHING)

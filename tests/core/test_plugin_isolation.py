@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 
@@ -17,6 +15,7 @@ import providerhub
 from providerhub import PluginLoadError, PluginLoadWarning
 from providerhub import _default as hub
 from support.plugins import PluginSite, provider_source
+from support.processes import run_python
 
 GOOD = provider_source("Good", ["good-1"])
 HOOK = "from providerhub import hookimpl\n{classes}\n\n@hookimpl\ndef register_providers():\n{body}\n"
@@ -231,9 +230,8 @@ def test_slow_import_is_reported_and_left_out(plugin_site: PluginSite) -> None:
     plugin_site.add("good", GOOD)
     plugin_site.add("slow", "import time\ntime.sleep(30)\n" + provider_source("Slow", ["slow-1"]))
     env = {**os.environ, "PYTHONPATH": str(plugin_site.root), "PROVIDERHUB_PLUGIN_TIMEOUT": "0.5"}
-    out = subprocess.run(
-        [sys.executable, "-c", SLOW_IMPORT], env=env, capture_output=True, text=True, timeout=25, check=True
-    )
+    out = run_python(SLOW_IMPORT, env=env, timeout=25)
+    assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["served"] == "Good"
     assert result["first"] < 10 and result["total"] < 12
@@ -247,7 +245,8 @@ def test_bad_timeout_value_is_named(plugin_site: PluginSite) -> None:
     env = {**os.environ, "PYTHONPATH": str(plugin_site.root), "PROVIDERHUB_PLUGIN_TIMEOUT": "soon"}
     code = "import providerhub, warnings\nwarnings.simplefilter('always')\n"
     code += "print(providerhub.get_provider('good-1').__name__)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    out = run_python(code, env=env)
+    assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Good"
     assert "PROVIDERHUB_PLUGIN_TIMEOUT='soon' is not a positive number of seconds; using 20" in out.stderr
 

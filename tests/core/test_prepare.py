@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,7 @@ from hypothesis import strategies as st
 
 from providerhub import MediaError, MessagesError
 from providerhub.call import prepare
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(8)
-
-
-def data_uri(data: bytes, kind: str = "image/png") -> str:
-    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+from support.images import GIF, JPEG, PNG, data_uri
 
 
 def image_part(url: Any) -> dict[str, Any]:
@@ -127,7 +120,7 @@ def test_bad_messages_are_messages_errors(messages: Any) -> None:
         prepare(messages)
 
 
-IMAGES = [PNG, JPEG, b"GIF89a" + bytes(8)]
+IMAGES = [PNG, JPEG, GIF]
 PART = st.one_of(
     st.text(alphabet="abc ", max_size=5).map(lambda t: ("text", t)),
     st.sampled_from(range(len(IMAGES))).map(lambda i: ("image", i)),

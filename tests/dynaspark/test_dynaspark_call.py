@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +12,8 @@ import pytest
 import providerhub
 from providerhub import MediaError, OptionsError, ProviderError
 from support.dynaspark_standin import Standin
-
-from .helpers import JPEG, PNG
+from support.images import JPEG, PNG
+from support.processes import STRICT, run_python
 
 pytestmark = pytest.mark.installed
 
@@ -87,14 +84,6 @@ def test_the_readme_example_of_the_call_api_runs(threaded_server: Standin) -> No
     section = readme.split("## Calling a model\n", 1)[1]
     found = re.search(r"^```python\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
     assert found is not None, "no python example under 'Calling a model'"
-    env = {**os.environ, "DYNASPARK_API_ENDPOINT": threaded_server.url}
-    env.pop("PYTHONWARNINGS", None)
-    out = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", "-c", found.group(1)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = run_python(found.group(1), *STRICT, DYNASPARK_API_ENDPOINT=threaded_server.url)
     assert (out.stderr, out.returncode, out.stdout) == ("", 0, "echo[gemini-2.0-flash]: Name a colour.\n")
     assert [r.ai_model for r in threaded_server.requests] == ["gemini-2.0-flash"]

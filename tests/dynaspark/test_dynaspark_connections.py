@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import textwrap
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,29 +17,16 @@ from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
 from support.dynaspark_standin import Standin
 from support.net import ForwardProxy, wait_until
+from support.processes import STRICT, run_python
+from support.sessions import assert_one_session_per_loop
 
 from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 
-TESTS = Path(__file__).resolve().parents[1]
-
 
 async def ask(**kwargs: Any) -> list[str]:
     return [chunk async for chunk in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, **kwargs)]
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter in development mode, with every warning an error."""
-    environ = {**os.environ, "PYTHONPATH": str(TESTS), **env}
-    environ.pop("PYTHONWARNINGS", None)
-    return subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-    )
 
 
 async def test_one_session_serves_every_request_on_a_loop(dynaspark_server: Standin) -> None:
@@ -74,21 +57,7 @@ async def test_a_callers_session_is_used_and_left_open(dynaspark_server: Standin
 
 
 def test_each_loop_gets_its_own_session_closed_when_the_loop_ends(threaded_server: Standin) -> None:
-    seen: list[aiohttp.ClientSession] = []
-    before = len(_sessions)  # the sync callers' long-lived loop may hold one from an earlier test
-
-    async def main() -> None:
-        await ask(api_endpoint=threaded_server.url)
-        session = _sessions.peek()
-        assert session is not None
-        seen.append(session)
-
-    asyncio.run(main())
-    asyncio.run(main())
-    first, second = seen
-    assert first is not second
-    assert first.closed and second.closed
-    assert len(_sessions) == before, "entries of finished loops are dropped"
+    assert_one_session_per_loop(lambda: ask(api_endpoint=threaded_server.url), _sessions)
 
 
 async def test_cancelling_the_consumer_closes_its_request(dynaspark_server: Standin) -> None:
@@ -161,6 +130,7 @@ def test_create_completion_raises_the_providers_error() -> None:
         list(Dynaspark.create_completion("gemini-1.5-flash", HELLO))
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open sockets through /proc/self/fd")
 def test_a_script_leaves_nothing_open(threaded_server: Standin) -> None:
     code = """
         import asyncio, os
@@ -176,22 +146,18 @@ def test_a_script_leaves_nothing_open(threaded_server: Standin) -> None:
         asyncio.run(main())
         import gc
         gc.collect()
-        if os.path.isdir("/proc/self/fd"):
-            links = []
-            for fd in os.listdir("/proc/self/fd"):
-                try:
-                    links.append(os.readlink(f"/proc/self/fd/{fd}"))
-                except OSError:
-                    pass
-            print("sockets", sum(link.startswith("socket:") for link in links))
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass
+        print("sockets", sum(link.startswith("socket:") for link in links))
     """
-    out = run_python(code, DYNASPARK_API_ENDPOINT=threaded_server.url)
+    out = run_python(code, *STRICT, DYNASPARK_API_ENDPOINT=threaded_server.url)
     assert out.stderr == ""
     assert out.returncode == 0
-    lines = out.stdout.splitlines()
-    assert lines[:3] == [f"echo[gemini-1.5-flash]: question {i}" for i in range(3)]
-    if len(lines) > 3:
-        assert lines[3] == "sockets 0"
+    assert out.stdout.splitlines() == [*(f"echo[gemini-1.5-flash]: question {i}" for i in range(3)), "sockets 0"]
     assert len(set(threaded_server.peers)) == 1, "the three requests shared one connection"
 
 
@@ -202,7 +168,7 @@ def test_a_sync_script_leaves_nothing_open(threaded_server: Standin) -> None:
         for i in range(2):
             print("".join(Dynaspark.create_completion("gemini-1.5-flash", [{"role": "user", "content": str(i)}])))
     """
-    out = run_python(code, DYNASPARK_API_ENDPOINT=threaded_server.url)
+    out = run_python(code, *STRICT, DYNASPARK_API_ENDPOINT=threaded_server.url)
     assert (out.stderr, out.returncode) == ("", 0)
     assert out.stdout.splitlines() == ["echo[gemini-1.5-flash]: 0", "echo[gemini-1.5-flash]: 1"]
     assert len(set(threaded_server.peers)) == 1, "sequential sync calls shared one connection"
@@ -229,5 +195,7 @@ def test_a_sync_call_inside_an_answer_on_the_sync_loop_does_not_wait_forever(thr
 
 
 def test_importing_the_plugin_does_not_import_aiohttp() -> None:
-    out = run_python("import sys, providerhub_dynaspark; print(sorted(m for m in sys.modules if 'aiohttp' in m))")
+    out = run_python(
+        "import sys, providerhub_dynaspark; print(sorted(m for m in sys.modules if 'aiohttp' in m))", *STRICT
+    )
     assert (out.stdout.strip(), out.stderr) == ("[]", "")

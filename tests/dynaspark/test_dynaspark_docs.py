@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import providerhub_dynaspark.provider
 from support.dynaspark_standin import Standin
+from support.processes import STRICT, run_python
 
 pytestmark = pytest.mark.installed
 
@@ -30,19 +29,10 @@ def python_blocks(text: str) -> list[str]:
         pytest.param(lambda: providerhub_dynaspark.provider.__doc__ or "", id="docstring"),
     ],
 )
-def test_usage_example_runs_against_the_standin(threaded_server: Standin, source: object) -> None:
-    assert callable(source)
+def test_usage_example_runs_against_the_standin(threaded_server: Standin, source: Callable[[], str]) -> None:
     blocks = python_blocks(source())
     assert blocks, "no python example found"
-    env = {**os.environ, "DYNASPARK_API_ENDPOINT": threaded_server.url}
-    env.pop("PYTHONWARNINGS", None)
-    out = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error", "-c", blocks[0]],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = run_python(blocks[0], *STRICT, DYNASPARK_API_ENDPOINT=threaded_server.url)
     assert (out.stderr, out.returncode) == ("", 0)
     assert out.stdout == "echo[gemini-2.0-flash]: Name a colour.\n"
     assert [(r.ai_model, r.user_input) for r in threaded_server.requests] == [("gemini-2.0-flash", "Name a colour.")]

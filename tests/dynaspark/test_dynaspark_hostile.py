@@ -24,8 +24,10 @@ from providerhub import (
 )
 from providerhub_dynaspark import Dynaspark
 from support.dynaspark_standin import Standin
+from support.images import PNG
+from support.net import ForwardProxy
 
-from .helpers import HELLO, PNG, ForwardProxy
+from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 

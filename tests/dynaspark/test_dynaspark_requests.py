@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ import providerhub
 from providerhub import MediaError, MessagesError, ModelNotSupportedError, ProviderError
 from providerhub_dynaspark import Dynaspark
 from support.dynaspark_standin import Standin
+from support.images import GIF, IMAGES, JPEG, PNG, WEBP, data_uri
 
-from .helpers import GIF, HELLO, IMAGES, JPEG, PNG, WEBP
+from .helpers import HELLO
 
 pytestmark = pytest.mark.installed
 
@@ -25,21 +25,13 @@ async def ask(model: str, messages: Any, **kwargs: Any) -> list[str]:
     return [chunk async for chunk in Dynaspark.create_async_generator(model, messages, **kwargs)]
 
 
-def test_declares_what_the_service_offers() -> None:
-    assert Dynaspark.url == "https://dynaspark.onrender.com"
-    assert Dynaspark.api_endpoint == "https://dynaspark.onrender.com/generate_response"
-    assert Dynaspark.login_url is None
-    assert (Dynaspark.working, Dynaspark.needs_auth, Dynaspark.use_nodriver) == (True, False, False)
-    assert (Dynaspark.supports_stream, Dynaspark.supports_system_message, Dynaspark.supports_message_history) == (
-        True,
-        False,
-        False,
-    )
-    ids = ("gemini-1.5-flash", "gemini-1.5-flash-8b", "gemini-2.0-flash", "gemini-2.0-flash-lite")
-    assert tuple(Dynaspark.models) == tuple(Dynaspark.vision_models) == ids
-    assert Dynaspark.default_model == Dynaspark.default_vision_model == "gemini-1.5-flash"
-    assert not set(Dynaspark.model_aliases) & set(ids), "an alias may not be a model id"
-    assert set(Dynaspark.model_aliases.values()) == set(ids)
+@pytest.mark.parametrize("model", Dynaspark.models)
+async def test_every_listed_model_takes_an_image_and_is_sent_as_its_id(dynaspark_server: Standin, model: str) -> None:
+    providerhub.reload()
+    assert providerhub.resolve(model, media=[(PNG, "a.png")]).provider is Dynaspark
+    answer = await ask(model, HELLO, media=[(PNG, "a.png")], api_endpoint=dynaspark_server.url)
+    assert answer == [f"echo[{model}]: Hello [file a.png]"]
+    assert dynaspark_server.requests[0].file == ("a.png", "image/png", PNG)
 
 
 @pytest.mark.installed
@@ -151,7 +143,7 @@ async def test_image_from_a_path(dynaspark_server: Standin, tmp_path: Path) -> N
 
 
 async def test_image_from_a_data_uri(dynaspark_server: Standin) -> None:
-    uri = "data:image/webp;base64," + base64.b64encode(WEBP).decode()
+    uri = data_uri(WEBP, "image/webp")
     await ask("gemini-1.5-flash", HELLO, media=[(uri, None)], api_endpoint=dynaspark_server.url)
     assert dynaspark_server.requests[0].file == ("image.webp", "image/webp", WEBP)
 

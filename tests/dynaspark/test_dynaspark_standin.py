@@ -6,8 +6,7 @@ import aiohttp
 import pytest
 
 from support.dynaspark_standin import Received, Standin, serve_in_thread, start_standin
-
-from .helpers import PNG
+from support.images import PNG
 
 pytestmark = pytest.mark.installed
 

@@ -3,26 +3,23 @@ run in inner pytest sessions (pytester)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from providerhub.testing import CHECKS
-
-TESTS = Path(__file__).resolve().parents[1]
+from support.processes import TESTS, run_python
 
 Run = Callable[..., pytest.RunResult]
 
 
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``pytest ARGS`` in a fresh interpreter in the pytester folder, with this suite's support modules importable."""
+    """``pytest ARGS`` in a fresh interpreter in the pytester folder, with this suite's support modules importable.
+
+    Only the plugins the kit's parts name load (not every installed pytest plugin): the kit needs none."""
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
     def run(*args: str) -> pytest.RunResult:
         return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=300)
@@ -159,8 +156,7 @@ def test_without_pytest_the_checks_still_run_and_the_pytest_parts_say_what_they_
         "except ImportError as exc:\n"
         "    print(exc)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    out = run_python(code, support=True, timeout=120)
     assert out.returncode == 0, out.stderr
     outcomes, error = out.stdout.splitlines()
     assert "passed" in outcomes

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from providerhub.testing import check_provider
 from support.plugins import PluginSite
+from support.processes import run_script
 
 from .test_checks import CALL_CHECKS
 
@@ -61,8 +58,8 @@ def test_the_http_plugin_of_testing_your_plugin_passes_every_call_check(plugin_s
 @pytest.mark.parametrize("way", [0, 1], ids=["parametrize", "subclass"])
 def test_the_pytest_ways_run_as_written(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, way: int) -> None:
     pytester.makepyfile(echo_http=echo_http_source(), test_echo=blocks("Testing your plugin", "python")[way])
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the ways need no pytest plugin but the kit's
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", timeout=300)
     result.assert_outcomes(passed=13, skipped=7)  # no plugin installed: the registration checks skip too
 
@@ -72,14 +69,13 @@ def test_the_command_line_way_runs_as_written(plugin_site: PluginSite, tmp_path:
     command = re.search(r"^\$ (providerhub check .*)$", shown, re.MULTILINE)
     assert command is not None
     plugin_site.add("echo", echo_http_source())
-    script = shutil.which("providerhub", path=os.path.dirname(sys.executable))
-    assert script
     env = {**os.environ, "PYTHONPATH": str(plugin_site.root), "PROVIDERHUB_PLUGINS": "echo"}
-    argv = [script, *command.group(1).split()[1:]]
-    table = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
+    args = command.group(1).split()[1:]
+    table = run_script(*args, env=env, timeout=240, cwd=tmp_path)
     assert table.returncode == 0, table.stdout + table.stderr
-    for line in shown.splitlines():
-        if not line.startswith(("#", "$", "...")):
-            assert line.split() in [row.split() for row in table.stdout.splitlines()]
-    rows = json.loads(subprocess.run([*argv, "--json"], capture_output=True, text=True, env=env, timeout=240).stdout)
-    assert {r["outcome"] for r in rows} == {"passed", "skipped"}
+    shown_rows = [line.split() for line in shown.splitlines() if not line.startswith(("#", "$", "..."))]
+    printed_rows = [row.split() for row in table.stdout.splitlines()]
+    assert shown_rows, "the README shows the table"
+    assert [row for row in shown_rows if row not in printed_rows] == []
+    header, *rows = printed_rows
+    assert header[3] == "RESULT" and {row[3] for row in rows} == {"passed", "skipped"}  # --json: test_cli_check.py

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from dynaspark.helpers import free_port
 from providerhub.testing import StandIn, Transport, loopback_only
 from providerhub.testing._transport import CheckSkipped
+from support.net import free_port
 from support.relay import Relay
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from cli.clitools import CLI
+from support.net import closed_url
 from support.openai_standin import OpenAIStandin, openai_standin, serve_in_thread
 
-from .helpers import KEY_VARIABLES, closed_url
+from .helpers import KEY_VARIABLES
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Shared pieces of the OpenAI plugin tests: a provider aimed at the stand-in, collecting answers, ports."""
+"""Shared pieces of the OpenAI plugin tests: a provider aimed at the stand-in, collecting answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 from providerhub import BaseProvider, Chunk, FinishReason, Messages, Usage
 from providerhub_openai import OpenAI
-from support.net import free_port
 from support.openai_standin import OpenAIStandin
 
 KEY_VARIABLES = (
@@ -20,14 +19,6 @@ KEY_VARIABLES = (
 )
 
 HELLO: Messages = [{"role": "user", "content": "Hello there"}]
-
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-
-
-def closed_url() -> str:
-    """A URL on a loopback port that refuses connections."""
-    return f"http://127.0.0.1:{free_port()}"
 
 
 def aimed_at(server: OpenAIStandin, name: str = "standin", **settings: Any) -> type[OpenAI]:

@@ -8,9 +8,10 @@ import pytest
 
 import providerhub
 from providerhub import FinishReason, MissingCredentialsError, ProviderError, Usage
+from support.images import PNG
 from support.openai_standin import OpenAIStandin
 
-from .helpers import HELLO, PNG, aimed_at, texts
+from .helpers import HELLO, aimed_at, texts
 
 
 async def answer(model: str, **kwargs: object) -> list[object]:

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 from cli.clitools import CLI, one_error_line
+from support.images import PNG
 from support.net import ForwardProxy
 from support.openai_standin import OpenAIStandin
 from support.threads import serve_in_thread
-
-from .helpers import PNG
 
 
 def test_chat_streams_the_answer(aimed: CLI, threaded_server: OpenAIStandin) -> None:

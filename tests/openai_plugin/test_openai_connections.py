@@ -10,6 +10,7 @@ import pytest
 from providerhub_openai.client import _sessions
 from support.net import ForwardProxy, wait_until
 from support.openai_standin import OpenAIStandin
+from support.sessions import assert_one_session_per_loop
 
 from .helpers import HELLO, aimed_at, collect, texts
 
@@ -36,20 +37,7 @@ async def test_concurrent_answers_do_not_mix(server: OpenAIStandin) -> None:
 
 
 def test_each_loop_gets_its_own_session_closed_when_the_loop_ends(threaded_server: OpenAIStandin) -> None:
-    seen: list[aiohttp.ClientSession] = []
-    before = len(_sessions)  # the sync callers' long-lived loop may hold one from an earlier test
-
-    async def main() -> None:
-        await collect(aimed_at(threaded_server), "m")
-        session = _sessions.peek()
-        assert session is not None
-        seen.append(session)
-
-    asyncio.run(main())
-    asyncio.run(main())
-    first, second = seen
-    assert first is not second and first.closed and second.closed
-    assert len(_sessions) == before
+    assert_one_session_per_loop(lambda: collect(aimed_at(threaded_server), "m"), _sessions)
 
 
 async def test_closing_the_answer_early_releases_the_connection(server: OpenAIStandin) -> None:

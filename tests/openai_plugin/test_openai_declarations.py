@@ -2,46 +2,40 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 import providerhub
 from providerhub import MissingCredentialsError, ModelNotSupportedError
-from providerhub._registry import describe_provider
 from providerhub_openai import HOSTED, LOCAL, PRESETS, OpenAI
+from support.images import PNG
+from support.openai_standin import OpenAIStandin
+from support.processes import run_python
 
-HOSTED_SERVICES = {
-    "groq": ("https://api.groq.com/openai/v1", "GROQ_API_KEY"),
-    "openrouter": ("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
-    "deepseek": ("https://api.deepseek.com", "DEEPSEEK_API_KEY"),
-    "mistral": ("https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
-    "together": ("https://api.together.xyz/v1", "TOGETHER_API_KEY"),
-}
-LOCAL_PORTS = {"ollama": 11434, "lmstudio": 1234, "vllm": 8000, "llamacpp": 8080}
+from .helpers import HELLO, collect, texts
+
+README = Path(__file__).resolve().parents[2] / "plugins" / "openai" / "README.md"
+ROW = re.compile(r"^\| `(?P<name>[a-z]+)` +\| `(?P<base>[^`]+)` +\| (?:`(?P<key>[A-Z_]+)`|none) +\|", re.MULTILINE)
 
 
-def test_openai_declarations() -> None:
-    assert OpenAI.name == "openai"
-    assert OpenAI.api_base == "https://api.openai.com/v1"
-    assert OpenAI.api_key_env == "OPENAI_API_KEY"
-    assert OpenAI.needs_auth is True
-    assert OpenAI.supports_system_message is True
-    assert OpenAI.supports_message_history is True
-    assert OpenAI.supports_stream is True
-    assert dict(OpenAI.options) == {
-        "temperature": float,
-        "top_p": float,
-        "max_tokens": int,
-        "stop": list[str],
-        "seed": int,
-        "presence_penalty": float,
-        "frequency_penalty": float,
-    }
-    assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini"} <= set(OpenAI.models)
-    assert "gpt-4o" in OpenAI.vision_models and "o3-mini" not in OpenAI.vision_models
+def readme_table() -> dict[str, tuple[str, str | None]]:
+    """The plugin README's table of providers: name -> (base URL, key variable or None)."""
+    section = README.read_text(encoding="utf-8").split("## Providers\n", 1)[1].split("\n## ", 1)[0]
+    return {row["name"]: (row["base"], row["key"]) for row in ROW.finditer(section)}
+
+
+def test_the_readme_table_is_what_the_plugin_declares() -> None:
+    """Users configure against the README's table: each provider's base URL and key variable as declared."""
+    declared = {p.name: (p.api_base, p.api_key_env) for p in (OpenAI, *PRESETS)}
+    assert readme_table() == declared
+    assert all(urlsplit(p.api_base).scheme == "https" for p in (OpenAI, *HOSTED))
+    assert all(urlsplit(p.api_base).hostname == "127.0.0.1" for p in LOCAL)
+
+
+def test_chat_url_joins_the_base_and_keeps_its_query() -> None:
     assert OpenAI.chat_url() == "https://api.openai.com/v1/chat/completions"
     assert OpenAI.chat_url("http://127.0.0.1:9/v1/") == "http://127.0.0.1:9/v1/chat/completions"
     assert (
@@ -49,30 +43,20 @@ def test_openai_declarations() -> None:
     )
 
 
-def test_presets_are_derived_providers_with_their_services() -> None:
-    assert [p.name for p in HOSTED] == list(HOSTED_SERVICES)
-    assert [p.name for p in LOCAL] == list(LOCAL_PORTS)
-    for preset in PRESETS:
-        assert issubclass(preset, OpenAI) and preset is not OpenAI
-        describe_provider(preset, "openai")  # valid as a registered provider
-        assert preset.default_model in preset.models
-        assert preset.max_tokens_field == "max_tokens"
-    for preset in HOSTED:
-        assert (preset.api_base, preset.api_key_env) == HOSTED_SERVICES[preset.name]
-        assert preset.needs_auth is True and preset.any_model is False
-        assert urlsplit(preset.api_base).scheme == "https"
-    for preset in LOCAL:
-        parts = urlsplit(preset.api_base)
-        where = (parts.scheme, parts.hostname, parts.port, parts.path)
-        assert where == ("http", "127.0.0.1", LOCAL_PORTS[preset.name], "/v1")
-        assert preset.needs_auth is False and preset.api_key_env is None and preset.any_model is True
-        assert preset.first_chunk_timeout == 300  # a local server may be loading the model
-    assert {p.first_chunk_timeout for p in (OpenAI, *HOSTED)} == {120}
+def test_vision_models_take_images_and_the_others_are_refused_with_them() -> None:
+    assert providerhub.resolve("gpt-4o", media=[(PNG, "a.png")]).provider is OpenAI
+    with pytest.raises(ModelNotSupportedError, match="'o3-mini' with image input"):
+        providerhub.resolve("o3-mini", media=[(PNG, "a.png")])
+
+
+def test_a_local_server_gets_longer_to_start_answering_than_a_hosted_service() -> None:
+    """A local server may be loading the model when the first request comes."""
+    assert min(p.first_chunk_timeout for p in LOCAL) > max(p.first_chunk_timeout for p in (OpenAI, *HOSTED))
 
 
 def test_the_plugin_registers_openai_and_every_preset() -> None:
     names = {p.name for p in providerhub.list_providers() if p.plugin == "openai"}
-    assert names == {"openai", *HOSTED_SERVICES, *LOCAL_PORTS}
+    assert names == {"openai", *readme_table()}
     (plugin,) = [p for p in providerhub.list_plugins() if p.name == "openai"]
     assert (plugin.distribution, plugin.error, plugin.value) == ("providerhub-openai", None, "providerhub_openai")
     assert providerhub.get_provider("gpt-4o") is OpenAI
@@ -88,16 +72,31 @@ def test_resolution_does_not_import_aiohttp() -> None:
         "assert p.name == 'groq', p\n"
         "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'providerhub_openai.client'))))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = run_python(code)
     assert (out.stdout.strip(), out.returncode) == ("[]", 0), out.stderr
 
 
-@pytest.mark.parametrize("preset", HOSTED, ids=lambda p: p.name)
+@pytest.mark.parametrize("preset", [OpenAI, *HOSTED], ids=lambda p: p.name)
 async def test_a_hosted_preset_without_its_key_fails_naming_the_variable(preset: type[OpenAI]) -> None:
     with pytest.raises(MissingCredentialsError, match=f"{preset.name} needs a key.*{preset.api_key_env}") as caught:
         async for _ in preset.create_async_generator(preset.default_model, [{"role": "user", "content": "x"}]):
             pass
     assert caught.value.provider == preset.name
+
+
+@pytest.mark.parametrize("preset", HOSTED, ids=lambda p: p.name)
+def test_a_hosted_preset_serves_only_its_listed_models(preset: type[OpenAI]) -> None:
+    assert preset.get_model(preset.default_model) == preset.default_model
+    with pytest.raises(ModelNotSupportedError, match=f"{preset.name} does not serve model 'llama3.2'"):
+        preset.get_model("llama3.2")
+
+
+@pytest.mark.parametrize("preset", LOCAL, ids=lambda p: p.name)
+async def test_a_local_preset_answers_any_model_without_a_key(server: OpenAIStandin, preset: type[OpenAI]) -> None:
+    here = preset.configure(f"{preset.name}-here", api_base=server.base)  # the same preset, on the stand-in's port
+    chunks = await collect(here, "house-model:7b", HELLO)
+    assert texts(chunks) and server.requests[0].model == "house-model:7b"
+    assert server.requests[0].authorization is None
 
 
 def test_any_model_passes_the_name_through_only_where_declared() -> None:

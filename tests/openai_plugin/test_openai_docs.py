@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cli.clitools import CLI
 from support.openai_standin import OpenAIStandin
+from support.processes import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -34,20 +33,13 @@ def test_readme_setup_runs_as_shown(aimed: CLI, threaded_server: OpenAIStandin, 
     lines = block_after(README.read_text(encoding="utf-8"), heading, "sh").splitlines()
     assert len(lines) == 3, "a three-line setup"
     assert lines[0] == "pip install ./core ./plugins/openai"  # done by tox, as a user would
-    env: dict[str, str] = {}
-    ran = 0
-    for line in lines[1:]:
-        words = shlex.split(line)
-        if words[0] == "export":
-            name, _, value = words[1].partition("=")
-            env[name] = value
-        elif words[0] == "providerhub":
-            result = aimed.run(*words[1:], **env)
-            assert (result.stdout, result.stderr, result.returncode) == ("echo: Why is the sky blue?\n", "", 0)
-            ran += 1
-        else:
-            assert words[:2] == ["ollama", "pull"], line  # the user's own server gets the model
-    assert ran == 1
+    commands = [shlex.split(line) for line in lines[1:]]
+    env = dict(words[1].partition("=")[::2] for words in commands if words[0] == "export")
+    (command,) = [words[1:] for words in commands if words[0] == "providerhub"]
+    others = [words[:2] for words in commands if words[0] not in ("export", "providerhub")]
+    assert all(words == ["ollama", "pull"] for words in others), others  # the user's own server gets the model
+    result = aimed.run(*command, **env)
+    assert (result.stdout, result.stderr, result.returncode) == ("echo: Why is the sky blue?\n", "", 0)
     (received,) = threaded_server.requests
     assert received.model == model
     assert received.authorization == (f"Bearer {env['GROQ_API_KEY']}" if env else None)
@@ -57,13 +49,7 @@ def test_plugin_readme_example_runs(aimed: CLI, threaded_server: OpenAIStandin) 
     code = block_after(PLUGIN_README.read_text(encoding="utf-8"), "## Usage", "python")
     # -W error: an unclosed session or connection would print a ResourceWarning. Not -X dev: its
     # slow-callback notes would flag the first call's plugin discovery, which runs on the loop.
-    out = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code],
-        capture_output=True,
-        text=True,
-        env=aimed.environ(),
-        timeout=60,
-    )
+    out = run_python(code, "-W", "error", env=aimed.environ())
     assert (out.stdout, out.stderr, out.returncode) == ("echo: Name a colour.\n", "", 0)
     assert threaded_server.requests[0].model == "llama3.2"
     assert threaded_server.requests[0].options == {"temperature": 0.2}

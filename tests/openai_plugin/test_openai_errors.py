@@ -21,9 +21,10 @@ from providerhub import (
     ResponseError,
 )
 from providerhub_openai import OpenAI
+from support.net import closed_url
 from support.openai_standin import OpenAIStandin, error_body, openai_standin
 
-from .helpers import HELLO, aimed_at, closed_url, collect
+from .helpers import HELLO, aimed_at, collect
 
 WORDS: list[dict[str, str]] = [{"role": "user", "content": "a b c d e"}]
 
@@ -193,7 +194,11 @@ async def test_a_stream_that_ends_early_is_not_a_complete_answer(server: OpenAIS
         (b"data: [1, 2]\n\n", "text/event-stream", "with JSON list where an object was expected"),
         (b"data: " + b"[" * 100_000 + b"\n\n", "text/event-stream", "with an event that is not JSON"),
         (b"data: " + b"x" * (2 << 20), "text/event-stream", "sent a line longer than 1,048,576 bytes"),
-        (b"data: y\n" * 200_000, "text/event-stream", "with a malformed event stream: an event carries more than"),
+        (
+            (b"data: " + b"y" * 1000 + b"\n") * 1100,
+            "text/event-stream",
+            "with a malformed event stream: an event carries more than",
+        ),
         (b'{"object": "chat.completion"}', "application/json", "with JSON that has no 'choices'"),
         (b"{not json", "application/json", "with a body that is not JSON"),
     ],

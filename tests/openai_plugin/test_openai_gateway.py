@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.gateway import clean_environ, serve
+from support.gateway import serve
 from support.openai_standin import OpenAIStandin
+from support.processes import clean_environ
 
 from .conftest import aim
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
+from pathlib import Path
 
 import pytest
 
 from providerhub import FinishReason, MediaError, MessagesError, OptionsError, Usage
 from providerhub_openai import PRESETS, OpenAI
+from support.images import JPEG, PNG, data_uri
 from support.openai_standin import OpenAIStandin
 
-from .helpers import HELLO, JPEG, PNG, aimed_at, collect, events, texts
+from .helpers import HELLO, aimed_at, collect, events, texts
 
 
 async def test_request_shape_system_history_and_stream_options(server: OpenAIStandin) -> None:
@@ -169,10 +170,7 @@ async def test_images_are_sent_as_data_uri_parts_with_the_last_user_message(serv
     assert "".join(texts(chunks)) == "echo: What is in these? [2 images]"
 
 
-async def test_an_image_from_a_path_is_read(server: OpenAIStandin, tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+async def test_an_image_from_a_path_is_read(server: OpenAIStandin, tmp_path: Path) -> None:
     path = tmp_path / "pixel.png"
     path.write_bytes(PNG)
     await collect(aimed_at(server), "m", HELLO, media=[(str(path), None)])
@@ -220,8 +218,8 @@ async def test_api_base_may_be_given_per_call(server: OpenAIStandin) -> None:
 
 
 async def test_image_content_parts_stay_with_their_message(server: OpenAIStandin) -> None:
-    png_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
-    jpeg_uri = "data:image/jpeg;base64," + base64.b64encode(JPEG).decode()
+    png_uri = data_uri(PNG)
+    jpeg_uri = data_uri(JPEG, "image/jpeg")
     messages = [
         {
             "role": "user",

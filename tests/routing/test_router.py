@@ -459,6 +459,8 @@ async def test_an_attempt_that_cannot_start_is_a_failure_of_that_candidate(fault
 async def test_an_upstream_429_with_retry_after_cools_its_provider(faults: Install) -> None:
     from aiohttp import web
 
+    from support.apps import serve_app
+
     served = []
 
     async def handle(request: web.Request) -> web.Response:
@@ -467,18 +469,11 @@ async def test_an_upstream_429_with_retry_after_cools_its_provider(faults: Insta
 
     app = web.Application()
     app.router.add_get("/v1/answer", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        port = runner.addresses[0][1]
-        faults(A=[("http", f"http://127.0.0.1:{port}/v1/answer")], B=[OK])
+    async with serve_app(app) as url:
+        faults(A=[("http", f"{url}/v1/answer")], B=[OK])
         router = fast_router(retries=2)
         assert (await collect(routed(router))).text == "Hello there"
         assert (await collect(routed(router))).text == "Hello there"
-    finally:
-        await runner.cleanup()
     assert served == ["/v1/answer"]  # 30 s is beyond the retry wait cap, and A then cools for 30 s
     (standing,) = await router.state.standings([("A", MODEL)])
     assert standing.wait is not None and 29 < standing.wait <= 30

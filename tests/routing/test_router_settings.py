@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,31 +12,39 @@ import pytest
 from providerhub._settings import ROUTING_ENVIRONMENT, RouterSettings, environment_settings, load_settings
 from providerhub.errors import ConfigError, ConfigWarning
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+ROW = re.compile(r"^\| `(\w+)` \| `?([^`|]+?)`? \|", re.MULTILINE)
+
+
+def shown(value: object) -> str:
+    """A setting's value as the README writes it."""
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
 
 def test_the_defaults_are_the_documented_ones() -> None:
-    assert load_settings() == RouterSettings(
-        fallback=True,
-        retries=1,
-        allowed_fails=3,
-        window=60.0,
-        cooldown=30.0,
-        first_chunk_timeout=120.0,
-        timeout=300.0,
-        state_url=None,
-    )
+    table = README.split("| setting | default | what it does |", 1)[1].split("\n\n", 1)[0]
+    documented = dict(ROW.findall(table))
+    assert documented == {name: shown(value) for name, value in load_settings()._asdict().items()}
 
 
-def test_each_setting_has_its_variable() -> None:
-    assert ROUTING_ENVIRONMENT == {
-        "fallback": "PROVIDERHUB_FALLBACK",
-        "retries": "PROVIDERHUB_RETRIES",
-        "allowed_fails": "PROVIDERHUB_ALLOWED_FAILS",
-        "window": "PROVIDERHUB_WINDOW",
-        "cooldown": "PROVIDERHUB_COOLDOWN",
-        "first_chunk_timeout": "PROVIDERHUB_FIRST_CHUNK_TIMEOUT",
-        "timeout": "PROVIDERHUB_TIMEOUT",
-        "state_url": "PROVIDERHUB_STATE_URL",
-    }
+SAMPLES = {
+    "fallback": ("off", False),
+    "retries": ("2", 2),
+    "allowed_fails": ("4", 4),
+    "window": ("2.5", 2.5),
+    "cooldown": ("9", 9.0),
+    "first_chunk_timeout": ("none", None),
+    "timeout": ("15", 15.0),
+    "state_url": ("redis://127.0.0.1:6390/0", "redis://127.0.0.1:6390/0"),
+}
+
+
+@pytest.mark.parametrize("name", RouterSettings._fields)
+def test_each_setting_has_its_documented_variable(name: str) -> None:
+    variable = f"PROVIDERHUB_{name.upper()}"
+    text, value = SAMPLES[name]
+    assert environment_settings({variable: text}) == {name: value}
+    assert ROUTING_ENVIRONMENT[name] == variable and f"`{variable}`" in README
 
 
 def test_arguments_override_the_file() -> None:

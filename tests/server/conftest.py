@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from support.event_providers import SOURCE
-from support.gateway import Gateway, clean_environ, serve
+from support.gateway import Gateway, serve
 from support.plugins import PluginSite
+from support.processes import clean_environ
 
 
 @pytest.fixture(scope="session")

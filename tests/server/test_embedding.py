@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from providerhub import AsyncGeneratorProvider, FinishReason, Hub, ProviderModelMixin
 from providerhub.server import Settings, create_app
+from support.apps import serve_app
 
 
 class Inline(AsyncGeneratorProvider, ProviderModelMixin):
@@ -28,13 +28,8 @@ class Inline(AsyncGeneratorProvider, ProviderModelMixin):
 async def embedded(tmp_path: Path) -> AsyncIterator[str]:
     hub = Hub(plugins=[], config=tmp_path / "absent.toml", cache_dir=tmp_path / "cache")
     hub.register_provider(Inline)
-    runner = web.AppRunner(create_app(Settings(), hub), shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serve_app(create_app(Settings(), hub)) as url:
+        yield url
 
 
 async def test_the_app_serves_the_hub_it_is_given(embedded: str) -> None:

@@ -16,8 +16,9 @@ from providerhub.server._errors import ApiError
 from providerhub.server._images import fetch, is_public, load
 from providerhub.server._parse import ImageRef
 from providerhub.server._settings import Settings
+from support.apps import serve_app
+from support.images import PNG, data_uri
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 SETTINGS = Settings(allow_remote_images=True, max_image_bytes=4096, image_timeout=1.0)
 
 
@@ -65,13 +66,8 @@ async def images() -> AsyncIterator[str]:
     app.router.add_get("/text", text)
     app.router.add_get("/missing", missing)
     app.router.add_get("/big", big)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serve_app(app, shutdown_timeout=0.1) as url:
+        yield url
 
 
 def ref(url: str) -> ImageRef:
@@ -135,13 +131,12 @@ def test_public_addresses() -> None:
 
 
 async def test_data_uri_size_cap() -> None:
-    import base64
 
-    big = "data:image/png;base64," + base64.b64encode(PNG + bytes(5000)).decode()
+    big = data_uri(PNG + bytes(5000))
     with pytest.raises(ApiError) as caught:
         await load([ref(big)], SETTINGS)
     assert caught.value.code == "image_too_large"
-    assert await load([ref("data:image/png;base64," + base64.b64encode(PNG).decode())], SETTINGS) == [(PNG, None)]
+    assert await load([ref(data_uri(PNG))], SETTINGS) == [(PNG, None)]
 
 
 async def test_a_path_is_never_opened(tmp_path: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -11,9 +10,9 @@ import pytest
 
 from support.dynaspark_standin import Standin
 from support.gateway import Gateway
+from support.images import PNG, data_uri
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-PNG_URI = "data:image/png;base64," + base64.b64encode(PNG).decode()
+PNG_URI = data_uri(PNG)
 
 
 def ask(text: str) -> list[dict[str, Any]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,19 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from support.gateway import Gateway, script
+from support.gateway import Gateway
+from support.net import wait_until_blocking
+from support.processes import run_python, run_script
 from support.rawhttp import connect, post_json_raw, read_until, request
 
 CHAT = "/v1/chat/completions"
 HI = [{"role": "user", "content": "hi"}]
 Start = Callable[..., Gateway]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def closed(path: Path, prompt: str) -> bool:
@@ -168,7 +161,7 @@ def test_sigterm_lets_streams_in_flight_finish(start: Start) -> None:
                 return True
             return False
 
-        wait_for(refused, 5)  # no new connections while the answer finishes
+        wait_until_blocking(refused, 5)  # no new connections while the answer finishes
         rest = read_until(sock, b"data: [DONE]\n\n")
         assert b'"content":"b"' in rest
         assert b"data: [DONE]\n\n" in rest
@@ -188,7 +181,7 @@ def test_shutdown_timeout_cuts_stalled_streams(start: Start, closed_file: Path) 
         assert time.monotonic() - started < 8
     finally:
         sock.close()
-    wait_for(lambda: closed(closed_file, messages[0]["content"]))
+    wait_until_blocking(lambda: closed(closed_file, messages[0]["content"]))
 
 
 @pytest.mark.parametrize("model", ["stall-first", "stall-after"])
@@ -201,7 +194,7 @@ def test_client_going_away_closes_the_provider_call(gateway: Gateway, closed_fil
         time.sleep(0.3)
     assert not closed(closed_file, messages[0]["content"])
     sock.close()
-    wait_for(lambda: closed(closed_file, messages[0]["content"]))
+    wait_until_blocking(lambda: closed(closed_file, messages[0]["content"]))
 
 
 # -- workers and the command line ---------------------------------------------------------------
@@ -237,13 +230,7 @@ def test_python_m_providerhub_serve(start: Start) -> None:
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_busy_port_is_one_error_line(start: Start, server_env: dict[str, str], workers: str) -> None:
     server = start()
-    result = subprocess.run(
-        [script(), "serve", "--port", str(server.port), "--workers", workers],
-        env=server_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_script("serve", "--port", str(server.port), "--workers", workers, env=server_env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"providerhub: error: cannot listen on {server.url}")
     assert "Traceback" not in result.stderr
@@ -260,7 +247,7 @@ def test_busy_port_is_one_error_line(start: Start, server_env: dict[str, str], w
     ],
 )
 def test_bad_flags_exit_2(server_env: dict[str, str], flags: list[str], fragment: str) -> None:
-    result = subprocess.run([script(), "serve", *flags], env=server_env, capture_output=True, text=True, timeout=60)
+    result = run_script("serve", *flags, env=server_env)
     assert result.returncode == 2
     assert result.stderr.startswith("providerhub: error: ")
     assert fragment in result.stderr
@@ -270,7 +257,7 @@ def test_importing_providerhub_leaves_the_server_out() -> None:
     code = (
         "import sys, providerhub; print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'providerhub.s'))))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = run_python(code)
     assert result.stdout.strip() == "[]", result.stderr
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from aiohttp import BodyPartReader, web
+
+from support.threads import serve_in_thread as _serve_in_thread
 
 PATH = "/generate_response"
 HOST = "127.0.0.1"
@@ -198,39 +199,5 @@ async def standin(host: str = HOST, port: int = 0) -> AsyncIterator[Standin]:
 @contextlib.contextmanager
 def serve_in_thread(host: str = HOST, port: int = 0) -> Iterator[Standin]:
     """A stand-in running on its own event loop in a daemon thread, for sync code and subprocesses."""
-    ready = threading.Event()
-    state: dict[str, object] = {}
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        server = await start_standin(host, port)
-        state.update(server=server, stop=stop, loop=asyncio.get_running_loop())
-        ready.set()
-        try:
-            await stop.wait()
-        finally:
-            await server.close()
-
-    def run() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as exc:  # reported to the caller waiting on ``ready``
-            state["error"] = exc
-        finally:
-            ready.set()
-
-    thread = threading.Thread(target=run, name="dynaspark-standin", daemon=True)
-    thread.start()
-    ready.wait()
-    if "server" not in state:
-        thread.join()
-        raise RuntimeError(f"the stand-in server did not start: {state.get('error')!r}")
-    server = state["server"]
-    assert isinstance(server, Standin)
-    try:
+    with _serve_in_thread(lambda: start_standin(host, port), Standin.close, "dynaspark-standin") as server:
         yield server
-    finally:
-        loop, stop = state["loop"], state["stop"]
-        assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
-        loop.call_soon_threadsafe(stop.set)
-        thread.join()

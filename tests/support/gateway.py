@@ -6,38 +6,17 @@ Everything it writes to stderr (the access log) is kept in ``lines``.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
+
+from support.processes import script
 
 _SERVING = re.compile(r"serving on (http://\S+?)[\s\"]")
-
-
-def script() -> str:
-    """The console script installed beside this interpreter (as a user's venv has it)."""
-    found = shutil.which("providerhub", path=os.path.dirname(sys.executable))
-    if not found:
-        raise RuntimeError("the providerhub console script is not installed in this environment")
-    return found
-
-
-def clean_environ(cache_dir: Path, **extra: str) -> dict[str, str]:
-    """This process's environment without providerhub or pytest settings, with a private cache and
-    no configuration file (the user's own is never read)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVIDERHUB_", "PYTEST_", "DYNASPARK_"))}
-    for name in ("PYTHONPATH", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG"):
-        env.pop(name, None)
-    env["PROVIDERHUB_CACHE_DIR"] = str(cache_dir)
-    env["PROVIDERHUB_CONFIG"] = str(cache_dir / "absent-providerhub.toml")
-    env.update(extra)
-    return env
 
 
 class Gateway:

@@ -1,10 +1,11 @@
-"""Loopback networking for tests: free ports, polling, and a forward proxy that records what it forwarded."""
+"""Loopback networking for tests: free and refused ports, polling, a forward proxy that records what it forwarded."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -17,6 +18,11 @@ def free_port() -> int:
     return port
 
 
+def closed_url(path: str = "") -> str:
+    """A URL on a loopback port that refuses connections (for a request that must fail fast)."""
+    return f"http://127.0.0.1:{free_port()}{path}"
+
+
 async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
@@ -25,6 +31,15 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> Non
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(0.01)
+
+
+def wait_until_blocking(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """``wait_until`` for sync code: poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.01)
 
 
 class ForwardProxy:

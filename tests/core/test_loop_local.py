@@ -11,8 +11,6 @@ import pytest
 
 from providerhub.loop_local import LoopLocal
 
-pytestmark = pytest.mark.installed
-
 
 class Resource:
     """Stands for a client session: made on a loop, closed there."""
