@@ -10,7 +10,6 @@ import io
 import os
 import pty
 import select
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pytest
+from support.processes import script
 
 SLOW_SOURCE = '''
 import asyncio
@@ -141,16 +140,6 @@ def register_providers():
 '''
 
 WITH_BROKEN = "alpha,beta,broken,gamma,slow"
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-
-
-def script() -> str:
-    """The console script installed beside this interpreter (as a user's venv has it)."""
-    found = shutil.which("providerhub", path=os.path.dirname(sys.executable)) or shutil.which("providerhub")
-    if not found:
-        pytest.fail("the providerhub console script is not installed in this environment")
-    return found
 
 
 class Result(NamedTuple):
