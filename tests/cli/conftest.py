@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, ECHO_SOURCE, PNG, SLOW_SOURCE
 
+from support.cli import CLI, ECHO_SOURCE, SLOW_SOURCE
+from support.images import PNG
 from support.plugins import IN_REPO_PLUGINS, PluginSite, provider_source
 from support.sample_providers import SAMPLES_SOURCE
 

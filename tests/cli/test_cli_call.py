@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clitools import CLI, one_error_line
-
+from support.cli import CLI, one_error_line
 from support.dynaspark_standin import serve_in_thread
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import signal
 import subprocess
 import time
@@ -12,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, one_error_line
+
+from support.cli import CLI, one_error_line, run_on_terminal
 
 SPINNER_FRAMES = set("|/-\\")
 
@@ -24,33 +22,6 @@ def wait_for(condition: Any, timeout: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
-
-
-def run_with_tty_stderr(cli: CLI, *args: str) -> tuple[int, str, str]:
-    """Run with stderr on a pseudo-terminal (stdout a pipe); the exit code, stdout and what the terminal got."""
-    master, slave = pty.openpty()
-    proc = cli.popen(*args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if not ready:
-            if proc.poll() is not None:
-                break
-            continue
-        try:
-            data = os.read(master, 1024)
-        except OSError:  # the terminal's other end closed
-            break
-        if not data:
-            break
-        seen += data
-    os.close(master)
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode()
-    proc.stdout.close()
-    return proc.wait(timeout=10), out, seen.decode()
 
 
 # -- fixture providers (the core alone) ---------------------------------------------------------
@@ -143,7 +114,7 @@ def test_a_provider_raising_a_stray_exception_exits_4_and_debug_shows_the_traceb
 
 
 def test_spinner_on_a_terminal_is_erased_before_the_answer(catalog: CLI) -> None:
-    code, out, terminal = run_with_tty_stderr(catalog, "chat", "-m", "slow-1", "hi")
+    code, terminal, out = run_on_terminal(catalog, "chat", "-m", "slow-1", "hi", stream="stderr")
     assert code == 0, terminal
     assert out == "first second\n"
     assert SPINNER_FRAMES & set(terminal), terminal
@@ -269,7 +240,7 @@ def test_ctrl_c_while_waiting_exits_130_cleanly(standin: Standin) -> None:
 def test_spinner_against_a_slow_service(standin: Standin) -> None:
     cli, server = standin
     server.respond_with(delay=0.6)
-    code, out, terminal = run_with_tty_stderr(cli, "chat", "-m", "gemini-1.5-flash", "hi")
+    code, terminal, out = run_on_terminal(cli, "chat", "-m", "gemini-1.5-flash", "hi", stream="stderr")
     assert code == 0, terminal
     assert out == "echo[gemini-1.5-flash]: hi\n"
     assert SPINNER_FRAMES & set(terminal)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, Terminal, one_error_line
 
+from support.cli import CLI, Terminal, one_error_line
 from support.dynaspark_standin import serve_in_thread
 from support.net import ForwardProxy
 from support.threads import serve_in_thread as run_in_thread

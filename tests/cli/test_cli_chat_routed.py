@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from clitools import CLI, one_error_line
-
+from support.cli import CLI, one_error_line
 from support.faults import install_faults
 from support.plugins import PluginSite, provider_source
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import inspect
 import json
 
-from clitools import CLI, one_error_line
-
 from providerhub.testing import CHECKS
 from support import relay
+from support.cli import CLI, one_error_line
 from support.plugins import PluginSite
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from clitools import CLI, one_error_line
+from support.cli import CLI, one_error_line
 
 
 def test_invalid_toml_is_one_error_line_and_exit_2(catalog: CLI, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, Terminal, one_error_line
+
+from support.cli import CLI, Terminal, one_error_line
 
 
 def store(cli: CLI) -> Path:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from clitools import CLI
-
 import providerhub
-from providerhub import _cli as cli_module
+from providerhub._cli import _status as cli_module
 from providerhub._settings import ROUTING_ENVIRONMENT
+from support.cli import CLI
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

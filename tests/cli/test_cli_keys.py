@@ -8,7 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from clitools import CLI, Terminal, one_error_line
+
+from support.cli import CLI, Terminal, one_error_line
 
 SECRET = "sk-test-0123456789abcdef"
 

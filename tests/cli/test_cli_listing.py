@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from clitools import CLI, WITH_BROKEN, one_error_line
 
 import providerhub
+from support.cli import CLI, WITH_BROKEN, one_error_line
 from support.plugins import PluginSite
 
 BROKEN = "plugin 'broken' failed to import"

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import socketserver
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLI, one_error_line
 
+from support.cli import CLI, one_error_line, run_on_terminal
 from support.plugins import PluginSite, provider_source
 
 Standin = tuple[CLI, Any]
@@ -40,7 +37,9 @@ def many_models(cli: CLI, plugin_site: PluginSite) -> CLI:
 
 
 def test_an_argument_that_is_not_utf8_exits_2(catalog: CLI) -> None:
-    result = catalog.run("chat", "-m", "gpt-4o", os.fsdecode(b"caf\xe9 au lait"))
+    result = catalog.process(  # a real process: the interpreter itself turns argv's bytes into text
+        "chat", "-m", "gpt-4o", os.fsdecode(b"caf\xe9 au lait")
+    )
     assert result.returncode == 2
     assert one_error_line(result) == "providerhub: error: an argument is not valid UTF-8: caf\\xe9 au lait"
 
@@ -135,37 +134,14 @@ def test_escape_sequences_in_an_upstream_error_are_neutralised(standin: Standin)
     assert "\\x1b]0;pwned\\x07\\x1b[2Jgone" in line
 
 
-def run_with_tty_stdout(cli: CLI, *args: str) -> tuple[int, bytes]:
-    master, slave = pty.openpty()
-    proc = cli.popen(*args, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL)
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if not ready:
-            if proc.poll() is not None:
-                break
-            continue
-        try:
-            data = os.read(master, 1024)
-        except OSError:
-            break
-        if not data:
-            break
-        seen += data
-    os.close(master)
-    return proc.wait(timeout=10), seen
-
-
 @pytest.mark.installed
 def test_escape_sequences_in_an_answer_are_neutralised_on_a_terminal_only(standin: Standin) -> None:
     cli, server = standin
     server.respond_with(json={"response": "red\x1b[31m\ttext\x9b2J"})
-    code, terminal = run_with_tty_stdout(cli, "chat", "-m", "gemini-1.5-flash", "hi")
+    code, terminal, _ = run_on_terminal(cli, "chat", "-m", "gemini-1.5-flash", "hi", stream="stdout")
     assert code == 0
-    assert b"\x1b" not in terminal and "\x9b".encode() not in terminal
-    assert terminal.replace(b"\r\n", b"\n") == b"red\\x1b[31m\ttext\\x9b2J\n"
+    assert "\x1b" not in terminal and "\x9b" not in terminal
+    assert terminal.replace("\r\n", "\n") == "red\\x1b[31m\ttext\\x9b2J\n"
     result = cli.run("chat", "-m", "gemini-1.5-flash", "hi")
     assert result.stdout == "red\x1b[31m\ttext\x9b2J\n"  # a pipe gets the answer as it came
 

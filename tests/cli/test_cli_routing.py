@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from clitools import CLI, one_error_line
-
+from support.cli import CLI, one_error_line
 from support.faults import install_faults
 from support.plugins import PluginSite
 

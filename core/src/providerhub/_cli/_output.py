@@ -1,0 +1,132 @@
+"""Writing: plain-text tables and JSON, control characters shown rather than sent to the terminal,
+stdout failures told apart from a provider's, and plugin warnings as one line each."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple, TextIO
+
+from providerhub.http import redact
+
+PROG = "providerhub"
+
+# Patterns as text, compiled (and cached by ``re``) on first use: most commands never need them.
+SURROGATE = "[\ud800-\udfff]"  # bytes that were not UTF-8, as Python keeps them
+CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+CONTROL_IN_ANSWER = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # newlines and tabs are kept
+
+
+def printable(text: str, pattern: str = CONTROL) -> str:
+    """``text`` with control characters shown as ``\\xNN``: no escape sequence from upstream reaches a terminal."""
+    return re.sub(pattern, lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class OutputError(Exception):
+    """Writing to stdout failed: it is closed or full, or its reader went away."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+class Output(io.TextIOBase):
+    """stdout, whose write failures are an ``OutputError`` (told apart from a provider's ``OSError``)."""
+
+    def __init__(self, stream: TextIO):
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError) as exc:
+            raise OutputError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            raise OutputError(exc) from None
+
+    def isatty(self) -> bool:
+        return isatty(self.stream)
+
+    def close(self) -> None:
+        """Nothing to close: stdout stays the interpreter's (and its failures were reported)."""
+
+
+def quiet_stdout(out: TextIO | None) -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of a failed stdout stays silent."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno() if out is not None else 1)
+
+
+def yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
+    """Aligned plain-text columns; the last column is not padded."""
+    cells = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
+    for row in [headers, *cells]:
+        out.write(line.format(*row))
+
+
+def one_line(text: str | None) -> str | None:
+    """A plugin's error as one table row, whatever line breaks its exception held."""
+    return None if text is None else " ".join(text.split())
+
+
+def write_json(data: object, out: TextIO) -> None:
+    out.write(json.dumps(data, indent=2) + "\n")
+
+
+class Warnings:
+    """Plugin warnings as one ``providerhub: warning:`` line each (once), or held for a listing."""
+
+    def __init__(self, err: TextIO):
+        self.err = err
+        self.shown: set[str] = set()
+        self.held: list[str] | None = None
+
+    def show(self, message: Warning | str, *_: object, **__: object) -> None:
+        text = printable(redact(" ".join(str(message).split())))
+        if self.held is not None:
+            self.held.append(text)
+        elif text not in self.shown:
+            self.shown.add(text)
+            self.err.write(f"{PROG}: warning: {text}\n")
+
+    def hold(self) -> None:
+        self.held = []
+
+    def release(self, listed: Sequence[str | None]) -> None:
+        """Show the held warnings that a listing did not already show."""
+        held, self.held = self.held or [], None
+        for text in held:
+            if text not in {" ".join(e.split()) for e in listed if e}:
+                self.show(text)
+
+
+class Context(NamedTuple):
+    """One invocation: its arguments and where it writes."""
+
+    args: Any
+    """The parsed arguments: argparse's ``Namespace``, or the same from ``_quick``."""
+    out: TextIO
+    err: TextIO
+    warnings: Warnings
