@@ -11,17 +11,11 @@ from typing import Any
 import pytest
 
 from support.cli import CLI, one_error_line, run_on_terminal
+from support.net import wait_until_blocking
 
 SPINNER_FRAMES = set("|/-\\")
 
 Standin = tuple[CLI, Any]
-
-
-def wait_for(condition: Any, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 # -- fixture providers (the core alone) ---------------------------------------------------------
@@ -227,13 +221,13 @@ def test_ctrl_c_while_waiting_exits_130_cleanly(standin: Standin) -> None:
     proc = cli.popen(
         "chat", "-m", "gemini-1.5-flash", "hi", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    wait_for(lambda: len(server.requests) == 1)
+    wait_until_blocking(lambda: len(server.requests) == 1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err and b"Unclosed" not in err, err
     assert (out, err) == (b"", b"")
-    wait_for(lambda: server.disconnects == 1)
+    wait_until_blocking(lambda: server.disconnects == 1)
 
 
 @pytest.mark.installed

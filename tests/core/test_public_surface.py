@@ -46,23 +46,10 @@ PUBLIC = (*NAMESPACES, *HELPERS)
 ENTRY_POINTS = ("providerhub.__main__",)
 """Modules run, never imported for names (``python -m providerhub``)."""
 
-NOT_YET_LISTED = {
-    "providerhub.hookspecs": "its __all__ is added with the hook specifications' own change",
-    "providerhub.providers": "its __all__ is added with the base classes' own change",
-}
-
 
 def _public(modules: tuple[str, ...]) -> list[Any]:
-    """The modules as parameters, those whose ``__all__`` another change adds marked as expected to fail."""
-    params = []
-    for module in modules:
-        marks = (
-            [pytest.mark.xfail(reason=NOT_YET_LISTED[module], raises=AttributeError, strict=True)]
-            if module in NOT_YET_LISTED
-            else []
-        )
-        params.append(pytest.param(module, marks=marks, id=module))
-    return params
+    """The modules as parameters, each named in the test's id."""
+    return [pytest.param(module, id=module) for module in modules]
 
 
 def _exports(module: ModuleType) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.clitools import CLI
+from support.cli import Script as CLI
 from support.net import closed_url
 from support.openai_standin import OpenAIStandin, openai_standin, serve_in_thread
 

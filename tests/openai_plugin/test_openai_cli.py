@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli.clitools import CLI, one_error_line
+from support.cli import Script as CLI
+from support.cli import one_error_line
 from support.images import PNG
 from support.net import ForwardProxy
 from support.openai_standin import OpenAIStandin

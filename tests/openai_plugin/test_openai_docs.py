@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.clitools import CLI
+from support.cli import Script as CLI
 from support.openai_standin import OpenAIStandin
 from support.processes import run_python
 

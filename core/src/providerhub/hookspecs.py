@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 if TYPE_CHECKING:
     from .providers import BaseProvider
 
+__all__ = ["HookimplMarker", "HookspecMarker", "hookimpl", "hookspec", "register_providers"]
+
 PROJECT = "providerhub"
 """The pluggy project name, which is also the entry-point group plugins declare."""
 IMPL_ATTR = PROJECT + "_impl"

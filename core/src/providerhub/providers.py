@@ -10,6 +10,8 @@ from typing import Any, ClassVar, TypeVar
 from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
 from .types import AsyncResult, CreateResult, MediaListType, Messages
 
+__all__ = ["AsyncGeneratorProvider", "BaseProvider", "ProviderModelMixin", "settable"]
+
 _FROZEN_SEQUENCES = ("models", "vision_models")
 _FROZEN_MAPPINGS = ("model_aliases", "options")
 
