@@ -37,7 +37,7 @@ from typing import Any
 TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
 sys.path.insert(0, TESTS)
 
-from support.gateway import clean_environ, script  # noqa: E402
+from support.processes import clean_environ, script  # noqa: E402
 from support.plugins import PluginSite  # noqa: E402
 
 CONCURRENCY = 32
