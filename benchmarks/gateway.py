@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
-sys.path.insert(0, TESTS)
+sys.path.append(TESTS)  # after benchmarks/: tests/routing must not shadow routing.py
 
 from support.processes import clean_environ, script  # noqa: E402
 from support.plugins import PluginSite  # noqa: E402
