@@ -37,8 +37,8 @@ from typing import Any
 TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
 sys.path.append(TESTS)  # after benchmarks/: tests/routing must not shadow routing.py
 
-from support.processes import clean_environ, script  # noqa: E402
 from support.plugins import PluginSite  # noqa: E402
+from support.processes import clean_environ, script  # noqa: E402
 
 CONCURRENCY = 32
 MESSAGES = [{"role": "user", "content": "How fast is this?"}]
