@@ -12,34 +12,34 @@ from collections.abc import Mapping
 
 def config_dir(environ: Mapping[str, str] = os.environ) -> str:
     """``providerhub`` in the platform's user configuration directory (``$XDG_CONFIG_HOME`` or ``~/.config``)."""
-    if sys.platform == "win32":
-        base = environ.get("APPDATA") or os.path.expanduser("~\\AppData\\Roaming")
-    elif sys.platform == "darwin":
-        base = os.path.expanduser("~/Library/Application Support")
-    else:
-        base = _xdg(environ, "XDG_CONFIG_HOME", "~/.config")
-    return os.path.join(base, "providerhub")
+    return _user_dir(
+        environ, ("APPDATA", "~\\AppData\\Roaming"), "~/Library/Application Support", ("XDG_CONFIG_HOME", "~/.config")
+    )
 
 
 def data_dir(environ: Mapping[str, str] = os.environ) -> str:
     """``providerhub`` in the platform's user data directory (``$XDG_DATA_HOME`` or ``~/.local/share``)."""
-    if sys.platform == "win32":
-        base = environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
-    elif sys.platform == "darwin":
-        base = os.path.expanduser("~/Library/Application Support")
-    else:
-        base = _xdg(environ, "XDG_DATA_HOME", "~/.local/share")
-    return os.path.join(base, "providerhub")
+    return _user_dir(
+        environ,
+        ("LOCALAPPDATA", "~\\AppData\\Local"),
+        "~/Library/Application Support",
+        ("XDG_DATA_HOME", "~/.local/share"),
+    )
 
 
 def cache_dir(environ: Mapping[str, str] = os.environ) -> str:
     """``providerhub`` in the platform's user cache directory (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    return _user_dir(environ, ("LOCALAPPDATA", "~\\AppData\\Local"), "~/Library/Caches", ("XDG_CACHE_HOME", "~/.cache"))
+
+
+def _user_dir(environ: Mapping[str, str], windows: tuple[str, str], darwin: str, xdg: tuple[str, str]) -> str:
+    """``providerhub`` in one of the platform's user folders: (variable, default) on Windows and XDG."""
     if sys.platform == "win32":
-        base = environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+        base = environ.get(windows[0]) or os.path.expanduser(windows[1])
     elif sys.platform == "darwin":
-        base = os.path.expanduser("~/Library/Caches")
+        base = os.path.expanduser(darwin)
     else:
-        base = _xdg(environ, "XDG_CACHE_HOME", "~/.cache")
+        base = _xdg(environ, *xdg)
     return os.path.join(base, "providerhub")
 
 
