@@ -10,7 +10,6 @@ at a real service) fails at once instead of reaching it. No key variable is set 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from support.cli import Script as CLI
 from support.net import closed_url
 from support.openai_standin import OpenAIStandin, openai_standin, serve_in_thread
+from support.processes import clean_environ
 
 from .helpers import KEY_VARIABLES
 
@@ -51,11 +51,7 @@ def threaded_server() -> Iterator[OpenAIStandin]:
 @pytest.fixture
 def command(tmp_path: Path) -> CLI:
     """The installed ``providerhub`` script with only the in-repo OpenAI plugin."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PROVIDERHUB_DEBUG"))}
-    for name in ("PYTHONPATH", "PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG"):
-        env.pop(name, None)
-    env["PROVIDERHUB_PLUGINS"] = "providerhub-openai"
-    return CLI(env, tmp_path)
+    return CLI(clean_environ(tmp_path / "cache", PROVIDERHUB_PLUGINS="providerhub-openai"), tmp_path)
 
 
 def aim(path: Path, server: OpenAIStandin) -> Path:
