@@ -48,16 +48,10 @@ asyncio.run(main())
 """
 
 
-# A lean HTTP/1.1 responder for throughput runs: it checks that both form fields came and answers
-# Dynaspark's JSON, at a fraction of the full stand-in's cost, so the client is what gets measured.
-LEAN = """
-import asyncio, sys
-
-BODY = b'{{"response": "fast enough"}}'
-OK = b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s" % (len(BODY), BODY)
-BAD = b"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n"
-
-class Lean(asyncio.Protocol):
+# The HTTP/1.1 framing both lean servers share (a script's tail, appended after its own
+# ``respond(head, body)`` and ``PATH``): whole requests with a Content-Length body, answered at once.
+RESPONDER = """
+class Responder(asyncio.Protocol):
     def connection_made(self, transport):
         self.transport, self.buffer = transport, b""
 
@@ -75,18 +69,34 @@ class Lean(asyncio.Protocol):
             if len(rest) < length:
                 return
             body, self.buffer = rest[:length], rest[length:]
-            fields = b'name="user_input"' in body and b'name="ai_model"' in body
-            ok = head.startswith(b"POST /generate_response ") and fields
-            self.transport.write(OK if ok else BAD)
+            self.transport.write(respond(head, body))
 
 async def main():
-    server = await asyncio.get_running_loop().create_server(Lean, "127.0.0.1", 0)
-    print("http://127.0.0.1:%d/generate_response" % server.sockets[0].getsockname()[1], flush=True)
+    server = await asyncio.get_running_loop().create_server(Responder, "127.0.0.1", 0)
+    print("http://127.0.0.1:%d%s" % (server.sockets[0].getsockname()[1], PATH), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     server.close()
 
 asyncio.run(main())
 """
+
+# A lean HTTP/1.1 responder for throughput runs: it checks that both form fields came and answers
+# Dynaspark's JSON, at a fraction of the full stand-in's cost, so the client is what gets measured.
+LEAN = (
+    """
+import asyncio, sys
+
+PATH = "/generate_response"
+BODY = b'{"response": "fast enough"}'
+OK = b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s" % (len(BODY), BODY)
+BAD = b"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n"
+
+def respond(head, body):
+    fields = b'name="user_input"' in body and b'name="ai_model"' in body
+    return OK if head.startswith(b"POST /generate_response ") and fields else BAD
+"""
+    + RESPONDER
+)
 
 
 def raw_session() -> Any:
@@ -139,7 +149,7 @@ def providerhub_send(url: str) -> Callable[[], Awaitable[None]]:
 @contextmanager
 def serving(delay: float = 0.0, lean: bool = False) -> Iterator[str]:
     """Run the stand-in (or the lean responder) in a child process on its own core; yield its endpoint URL."""
-    with serving_code(LEAN.format() if lean else SERVE.format(tests=TESTS, delay=delay)) as url:
+    with serving_code(LEAN if lean else SERVE.format(tests=TESTS, delay=delay)) as url:
         yield url
 
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from standin import serving_code
+from standin import RESPONDER, serving_code
 
 MODEL = "gpt-4o-mini"
 MESSAGES: list[Any] = [{"role": "user", "content": "Stream a long answer."}]
@@ -53,33 +53,10 @@ ANSWER = (
     b"Content-Length: %d\\r\\n\\r\\n" % len(BODY)
 ) + BODY
 
-class Server(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport, self.buffer = transport, b""
+PATH = "/v1"
 
-    def data_received(self, data):
-        self.buffer += data
-        while True:
-            head, sep, rest = self.buffer.partition(b"\\r\\n\\r\\n")
-            if not sep:
-                return
-            length = 0
-            for line in head.split(b"\\r\\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if len(rest) < length:
-                return
-            self.buffer = rest[length:]
-            self.transport.write(ANSWER)
-
-async def main():
-    server = await asyncio.get_running_loop().create_server(Server, "127.0.0.1", 0)
-    print("http://127.0.0.1:%d/v1" % server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    server.close()
-
-asyncio.run(main())
+def respond(head, body):
+    return ANSWER
 """
 
 Stream = Callable[[], Awaitable[int]]
@@ -187,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     for name in ("HTTP_PROXY", "http_proxy"):  # the server is on loopback: straight to it, on both sides
         os.environ.pop(name, None)
-    with serving_code(SERVER.format(events=args.events, model=MODEL)) as api_base:
+    with serving_code(SERVER.format(events=args.events, model=MODEL) + RESPONDER) as api_base:
         row = asyncio.run(run(api_base, args.rounds, args.streams, args.events, args.concurrency))
     print(
         f"{args.events} text deltas per stream, {args.concurrency} streams at once: providerhub "
