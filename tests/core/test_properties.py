@@ -9,7 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from providerhub import ModelNotFoundError, ProviderHubError
-from providerhub._registry import ProviderInfo, Registry
+from providerhub._declarations import ProviderInfo
+from providerhub._registry import Registry
 from providerhub._resolution import candidates, match, model_in
 
 names = st.sampled_from(["gem", "Gem", "gpt", "GPT-4", "gpt-4", "llama/3", "mix", "a/b", "Alpha", "beta", "x"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._declarations import ProviderInfo
 from ._default import (
     default_hub,
     get_provider,
@@ -25,7 +26,7 @@ from ._default import (
     unregister_provider,
 )
 from ._hub import Hub, ModelInfo
-from ._registry import PluginInfo, ProviderInfo
+from ._registry import PluginInfo
 from ._resolution import Candidate, Resolution
 from .errors import (
     AllProvidersFailedError,

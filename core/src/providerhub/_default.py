@@ -3,8 +3,9 @@
 import threading
 from typing import TypeVar
 
+from ._declarations import ProviderInfo
 from ._hub import Hub, ModelInfo
-from ._registry import PluginInfo, ProviderInfo, Registry
+from ._registry import PluginInfo, Registry
 from ._resolution import Resolution
 from ._settings import from_environment
 from .providers import BaseProvider

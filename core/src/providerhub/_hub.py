@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from . import _discovery as discovery
 from . import _index as index
 from ._config import Config
+from ._declarations import ProviderInfo, describe_provider
 from ._loading import Loaded, load_plugins
-from ._registry import PluginInfo, ProviderInfo, Registry, describe_provider
+from ._registry import PluginInfo, Registry
 from ._resolution import Resolution, candidates, preference, resolve_in
 from ._settings import Settings, hub_settings
 from .errors import PluginLoadError, PluginLoadWarning

@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 from . import _discovery as discovery
 from . import _index as index
 from ._config import Config, canonical
-from ._registry import PluginInfo, ProviderInfo
+from ._declarations import ProviderInfo
+from ._registry import PluginInfo
 from ._tables import ConfiguredLoader, Loader, apply_tables
 from .errors import ConfigWarning, PluginLoadWarning
 

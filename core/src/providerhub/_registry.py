@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import NamedTuple
 
-from ._declarations import ProviderInfo, describe_provider, shadowing_aliases, shadowing_message
+from ._declarations import ProviderInfo, shadowing_aliases, shadowing_message
 from .errors import PluginLoadWarning
 from .providers import BaseProvider
 
-__all__ = ["Loader", "PluginInfo", "ProviderInfo", "Registry", "describe_provider"]
-"""``ProviderInfo`` and ``describe_provider`` live in ``_declarations``; they are named here too."""
+__all__ = ["Loader", "PluginInfo", "Registry"]
 
 
 class PluginInfo(NamedTuple):

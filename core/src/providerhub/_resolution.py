@@ -3,7 +3,8 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from ._registry import ProviderInfo, Registry
+from ._declarations import ProviderInfo
+from ._registry import Registry
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
 from .providers import BaseProvider
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .._registry import describe_provider
+from .._declarations import describe_provider
 from ..errors import PluginLoadWarning
 from ..providers import BaseProvider
 from ._base import Check, collect, describe_error, fail, one_line
