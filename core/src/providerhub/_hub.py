@@ -1,13 +1,15 @@
 """The Hub: the settings it was built with, the registry they select, and the queries and calls over it."""
 
+from __future__ import annotations
+
 import os
-import threading
 import warnings
+from _thread import RLock  # threading's, without importing threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import _discovery as discovery
 from . import _index as index
+from ._records import NamedTuple
 from ._config import Config
 from ._declarations import ProviderInfo, describe_provider
 from ._loading import Loaded, load_plugins
@@ -17,12 +19,15 @@ from ._settings import Settings, hub_settings
 from .errors import PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._router import Router
-from .types import Chunk, MediaListType, Messages
+    from typing import Any, TypeVar
 
-T = TypeVar("T")
-P = TypeVar("P", bound=type[BaseProvider])
+    from ._router import Router
+    from .types import Chunk, MediaListType, Messages
+
+    T = TypeVar("T")
+    P = TypeVar("P", bound=type[BaseProvider])
 
 
 class ModelInfo(NamedTuple):
@@ -107,7 +112,7 @@ class Hub:
         self.use_index = settings.use_index
         self.strict = settings.strict
         self._router: Router | None = None
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._plugins: Loaded | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
         self._registry: Registry | None = None

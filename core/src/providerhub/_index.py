@@ -11,8 +11,8 @@ index recorded makes the index stale (``StaleIndexError``); callers then fall ba
 discovery and rewrite it.
 """
 
-import contextlib
-import json
+from __future__ import annotations
+
 import os
 import stat
 import sys
@@ -20,15 +20,19 @@ import time
 import warnings
 import zlib
 from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _userfiles
 from ._declarations import ProviderInfo
+from ._jsonread import loads
 from ._discovery import RecordedEntryPoint, load_plugin
+from ._records import NamedTuple
 from ._registry import PluginInfo
 from .errors import PluginLoadWarning
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .providers import BaseProvider
 
 FORMAT = 5
@@ -201,8 +205,9 @@ def _records(value: object, shape: tuple[str, ...]) -> list[tuple[Any, ...]] | N
 
 
 def _plain(value: object) -> object:
-    """``value`` as it reads back from JSON (tuples become lists)."""
-    return json.loads(json.dumps(value))
+    """``value`` as it reads back from JSON: tuples become lists (a key holds only those, ``str``,
+    numbers and ``None``)."""
+    return [_plain(item) for item in value] if isinstance(value, (tuple, list)) else value
 
 
 def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
@@ -217,8 +222,8 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
     if len(payload) != length or zlib.crc32(payload) != checksum:
         return None
     try:
-        document = json.loads(payload)
-    except (ValueError, RecursionError):
+        document = loads(payload.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError included
         return None
     if type(document) is not list or len(document) != 7:
         return None
@@ -253,6 +258,8 @@ def _read_capped(file: str) -> bytes | None:
             return None
         data = f.read(MAX_BYTES + 1)
     if time.time() - info.st_mtime > KEEP_SECONDS / 30:
+        import contextlib  # once a day: a start that only reads needs none of it
+
         with contextlib.suppress(OSError):
             os.utime(file)  # in use: keep it from being pruned
     return data if len(data) <= MAX_BYTES else None
@@ -269,6 +276,7 @@ def read(where: Place, expected: tuple[Any, ...]) -> Stored | None:
 
 def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     """Store a result atomically: readers see the old file or the new one, never a mix."""
+    import json
     import tempfile
 
     try:

@@ -1,8 +1,10 @@
 """Loading: the plugins a hub's settings select, from the model index when it is current, else by discovery."""
 
+from __future__ import annotations
+
 import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from ._records import NamedTuple
 
 from . import _discovery as discovery
 from . import _index as index
@@ -11,6 +13,10 @@ from ._declarations import ProviderInfo
 from ._registry import PluginInfo
 from ._tables import ConfiguredLoader, Loader, apply_tables
 from .errors import ConfigWarning, PluginLoadWarning
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Loaded(NamedTuple):

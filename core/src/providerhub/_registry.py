@@ -1,10 +1,10 @@
 """The registry snapshot: validated provider records and the lookup tables resolution reads."""
 
-import threading
 import warnings
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
-from typing import NamedTuple
+from ._records import NamedTuple
 
 from ._declarations import ProviderInfo, shadowing_aliases, shadowing_message
 from .errors import PluginLoadWarning
@@ -86,7 +86,7 @@ class Registry:
         """Whether the plugin part came from the model index (so a failure is worth a full discovery)."""
         self._loader = loader
         self._classes: dict[str, type[BaseProvider]] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     @property
     def by_alias(self) -> dict[str, list[tuple[ProviderInfo, str]]]:

@@ -1,7 +1,7 @@
 """Model resolution: the rules that map a requested name to ordered (provider, model) candidates."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from ._records import NamedTuple
 
 from ._declarations import ProviderInfo
 from ._registry import Registry

@@ -8,10 +8,17 @@ index calls a plugin's hook directly and never needs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
     from .providers import BaseProvider
+
+    F = TypeVar("F", bound=Callable[..., Any])
+else:
+
+    def overload(function):  # typing's: only a type checker reads the overloads
+        return function
 
 __all__ = ["HookimplMarker", "HookspecMarker", "hookimpl", "hookspec", "register_providers"]
 
@@ -19,8 +26,6 @@ PROJECT = "providerhub"
 """The pluggy project name, which is also the entry-point group plugins declare."""
 IMPL_ATTR = PROJECT + "_impl"
 SPEC_ATTR = PROJECT + "_spec"
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class HookimplMarker:

@@ -13,15 +13,15 @@ Duck-typed: aiohttp is not imported. A response is anything with ``status``, ``h
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
-
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -85,6 +85,8 @@ def redact_url(url: object) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every URL in it passed through ``redact_url`` (for messages written by others)."""
+    import re  # here, as in the other functions using it: a start that resolves a model never needs it
+
     return re.sub(_URL_IN_TEXT, lambda m: redact_url(m.group(0)), text)
 
 
@@ -304,6 +306,8 @@ async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) ->
 
 def loads_json(body: bytes | str) -> Any:
     """``json.loads`` whose every failure, nesting too deep included, is a ``ValueError``."""
+    import json  # here: importing this module (as a provider's does) need not import json and re
+
     try:
         return json.loads(body)
     except RecursionError:
@@ -326,6 +330,8 @@ def retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> 
     if raw is None:
         return None
     text = str(raw).strip()[:64]
+    import re
+
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return min(float(text), _MAX_RETRY_AFTER)
     from email.utils import parsedate_to_datetime  # only for an HTTP-date: it imports socket and more
@@ -354,6 +360,8 @@ def is_html(body: bytes, content_type: str | None = None) -> bool:
 def summarize(body: bytes, status: int | None, content_type: str | None = None) -> str:
     """A short, single-line excerpt of a body; an HTML page is named, never dumped."""
     if is_html(body, content_type):
+        import re
+
         match = re.search(_TITLE, body[:8192])
         title = " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
         where = f", status {status}" if status is not None else ""

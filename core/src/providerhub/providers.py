@@ -5,18 +5,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
 from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
-from .types import AsyncResult, CreateResult, MediaListType, Messages
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    from .types import AsyncResult, CreateResult, MediaListType, Messages
+
+    P = TypeVar("P", bound="type[BaseProvider]")
 
 __all__ = ["AsyncGeneratorProvider", "BaseProvider", "ProviderModelMixin", "settable"]
 
 _FROZEN_SEQUENCES = ("models", "vision_models")
 _FROZEN_MAPPINGS = ("model_aliases", "options")
-
-P = TypeVar("P", bound="type[BaseProvider]")
-
 
 class BaseProvider(ABC):
     """A provider: a class (never instantiated) that declares what it serves and how to reach it.

@@ -28,12 +28,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
-
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
 from providerhub.http import timeout_seconds
 
+TYPE_CHECKING = False  # not typing's: resolving a model imports this module, and need not import typing
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
