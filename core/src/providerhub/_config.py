@@ -9,8 +9,8 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from ._records import NamedTuple
 
+from ._records import NamedTuple
 from ._userfiles import config_dir
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name

@@ -7,8 +7,8 @@ shadow a model id through ``shadowing_aliases``. The messages are worded here, o
 """
 
 from collections.abc import Iterable, Mapping
-from ._records import NamedTuple
 
+from ._records import NamedTuple
 from .errors import name_list
 from .options import OPTION_TYPES, type_name
 from .providers import BaseProvider
@@ -44,8 +44,8 @@ _CONTROL = frozenset(map(chr, (*range(0x20), *range(0x7F, 0xA0))))
 
 def _bad_id(text: str) -> bool:
     """Whether ``text`` holds whitespace or a control character, never part of a provider name, model id
-    or alias: what ``re.search(r"[\s\x00-\x1f\x7f-\x9f]", text)`` finds (``str.split`` splits on the
-    same whitespace as ``\s``), without importing ``re``."""
+    or alias: what ``re.search(r"[\\s\x00-\x1f\x7f-\x9f]", text)`` finds (``str.split`` splits on the
+    same whitespace as ``\\s``), without importing ``re``."""
     return bool(text) and (text.split() != [text] or not _CONTROL.isdisjoint(text))
 
 

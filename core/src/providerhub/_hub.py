@@ -9,10 +9,10 @@ from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 
 from . import _discovery as discovery
 from . import _index as index
-from ._records import NamedTuple
 from ._config import Config
 from ._declarations import ProviderInfo, describe_provider
 from ._loading import Loaded, load_plugins
+from ._records import NamedTuple
 from ._registry import PluginInfo, Registry
 from ._resolution import Resolution, candidates, preference, resolve_in
 from ._settings import Settings, hub_settings
@@ -91,7 +91,7 @@ class Hub:
         self._settle(settings)
 
     @classmethod
-    def _from_settings(cls, settings: Settings) -> "Hub":
+    def _from_settings(cls, settings: Settings) -> Hub:
         """A hub built from settings already read (the default hub's come from the environment)."""
         hub = cls.__new__(cls)
         hub._settle(settings)
@@ -118,7 +118,7 @@ class Hub:
         self._registry: Registry | None = None
 
     @property
-    def router(self) -> "Router":
+    def router(self) -> Router:
         """Routes this hub's calls; its state (failure counts, cooldowns) is the hub's own (made on first call)."""
         router = self._router
         if router is None:

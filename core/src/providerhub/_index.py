@@ -23,8 +23,8 @@ from itertools import chain
 
 from . import _userfiles
 from ._declarations import ProviderInfo
-from ._jsonread import loads
 from ._discovery import RecordedEntryPoint, load_plugin
+from ._jsonread import loads
 from ._records import NamedTuple
 from ._registry import PluginInfo
 from .errors import PluginLoadWarning
@@ -338,7 +338,7 @@ class IndexedPlugins:
         self.providers = providers
         self._classes: dict[str, type[BaseProvider]] = {}
 
-    def load(self, plugin: str) -> "dict[str, type[BaseProvider]]":
+    def load(self, plugin: str) -> dict[str, type[BaseProvider]]:
         """Import ``plugin`` and check it registers exactly what the index says."""
         recorded = next((p for p in self.plugins if p.name == plugin), None)
         if recorded is None:
@@ -353,7 +353,7 @@ class IndexedPlugins:
         self._classes.update(classes)
         return classes
 
-    def provider_class(self, record: ProviderInfo) -> "type[BaseProvider]":
+    def provider_class(self, record: ProviderInfo) -> type[BaseProvider]:
         cls = self._classes.get(record.name)
         if cls is None:
             assert record.plugin is not None

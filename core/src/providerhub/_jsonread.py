@@ -28,7 +28,8 @@ def _scanner() -> Callable[[str, int], tuple[object, int]] | None:
         from _json import make_scanner
     except ImportError:  # pragma: no cover - an interpreter without the C accelerator
         return None
-    scan: Callable[[str, int], tuple[object, int]] = make_scanner(_Options())
+    # The stub types the settings as a scanner; json itself passes its JSONDecoder: any object with them.
+    scan: Callable[[str, int], tuple[object, int]] = make_scanner(_Options())  # type: ignore[arg-type]
     return scan
 
 

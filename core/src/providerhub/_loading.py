@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from ._records import NamedTuple
 
 from . import _discovery as discovery
 from . import _index as index
 from ._config import Config, canonical
 from ._declarations import ProviderInfo
+from ._records import NamedTuple
 from ._registry import PluginInfo
 from ._tables import ConfiguredLoader, Loader, apply_tables
 from .errors import ConfigWarning, PluginLoadWarning

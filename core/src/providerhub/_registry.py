@@ -4,9 +4,9 @@ import warnings
 from _thread import allocate_lock  # threading's Lock, without importing threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
-from ._records import NamedTuple
 
 from ._declarations import ProviderInfo, shadowing_aliases, shadowing_message
+from ._records import NamedTuple
 from .errors import PluginLoadWarning
 from .providers import BaseProvider
 

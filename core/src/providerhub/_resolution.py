@@ -1,9 +1,9 @@
 """Model resolution: the rules that map a requested name to ordered (provider, model) candidates."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from ._records import NamedTuple
 
 from ._declarations import ProviderInfo
+from ._records import NamedTuple
 from ._registry import Registry
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
 from .providers import BaseProvider

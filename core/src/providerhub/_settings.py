@@ -13,9 +13,9 @@ import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from ._records import NamedTuple
 
 from ._config import Config, default_path, load
+from ._records import NamedTuple
 from .errors import ConfigError, ConfigWarning
 
 TYPE_CHECKING = False

@@ -8,6 +8,7 @@ a retry, may succeed, as ``retryable`` says).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+
 from ._records import NamedTuple
 
 __all__ = [

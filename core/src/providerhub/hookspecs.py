@@ -8,6 +8,7 @@ index calls a plugin's hook directly and never needs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar, overload
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
     from .providers import BaseProvider
 
     F = TypeVar("F", bound=Callable[..., Any])
-else:
-
-    def overload(function):  # typing's: only a type checker reads the overloads
-        return function
 
 __all__ = ["HookimplMarker", "HookspecMarker", "hookimpl", "hookspec", "register_providers"]
 
@@ -31,29 +28,31 @@ SPEC_ATTR = PROJECT + "_spec"
 class HookimplMarker:
     """``pluggy.HookimplMarker("providerhub")``, attribute for attribute."""
 
-    @overload
-    def __call__(
-        self,
-        function: F,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> F: ...
+    if TYPE_CHECKING:  # typing's overload: only a type checker reads the overloads
 
-    @overload
-    def __call__(
-        self,
-        function: None = ...,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> Callable[[F], F]: ...
+        @overload
+        def __call__(
+            self,
+            function: F,
+            hookwrapper: bool = ...,
+            optionalhook: bool = ...,
+            tryfirst: bool = ...,
+            trylast: bool = ...,
+            specname: str | None = ...,
+            wrapper: bool = ...,
+        ) -> F: ...
+
+        @overload
+        def __call__(
+            self,
+            function: None = ...,
+            hookwrapper: bool = ...,
+            optionalhook: bool = ...,
+            tryfirst: bool = ...,
+            trylast: bool = ...,
+            specname: str | None = ...,
+            wrapper: bool = ...,
+        ) -> Callable[[F], F]: ...
 
     def __call__(
         self,

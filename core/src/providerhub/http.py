@@ -17,6 +17,7 @@ import math
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
+
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
 
 TYPE_CHECKING = False

@@ -9,6 +9,7 @@ it may be written.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from .errors import MessagesError
 
 TYPE_CHECKING = False

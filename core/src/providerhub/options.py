@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+
 from .errors import OptionsError, ProviderError
 
 TYPE_CHECKING = False

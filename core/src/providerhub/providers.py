@@ -21,6 +21,7 @@ __all__ = ["AsyncGeneratorProvider", "BaseProvider", "ProviderModelMixin", "sett
 _FROZEN_SEQUENCES = ("models", "vision_models")
 _FROZEN_MAPPINGS = ("model_aliases", "options")
 
+
 class BaseProvider(ABC):
     """A provider: a class (never instantiated) that declares what it serves and how to reach it.
 

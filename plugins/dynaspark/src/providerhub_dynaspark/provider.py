@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
+
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
 from providerhub.http import timeout_seconds
 
