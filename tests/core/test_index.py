@@ -305,10 +305,17 @@ def _plant(kind: str, target: Path, whole: bytes) -> None:
         target.write_bytes(whole[:-1])
     elif kind == "wrong-checksum":
         target.write_bytes(whole[:-2] + bytes([whole[-2] ^ 1]) + whole[-1:])
-    elif kind == "wrong-shape":
-        document = json.loads(whole[len(index.MAGIC) + 12 :])
-        document[2][0][7] = "9"  # priority as a string
-        target.write_bytes(_framed(json.dumps(document).encode()))
+    elif kind in ("wrong-shape", "wrong-model-entry"):
+        lines = whole[len(index.MAGIC) + 12 :].decode().split("\n")
+        plugins = len(json.loads(lines[0])[4])
+        if kind == "wrong-shape":
+            record = json.loads(lines[1 + plugins])
+            record[7] = "9"  # priority as a string
+            lines[1 + plugins] = json.dumps(record)
+        else:
+            assert lines[-1] == "m-1\t[0]"
+            lines[-1] = "m-1\t[7]"  # a provider that is not there
+        target.write_bytes(_framed("\n".join(lines).encode()))
     elif kind == "directory":
         target.mkdir()
 
@@ -324,6 +331,7 @@ def _plant(kind: str, target: Path, whole: bytes) -> None:
         "wrong-length",
         "wrong-checksum",
         "wrong-shape",
+        "wrong-model-entry",
         "directory",
     ],
 )

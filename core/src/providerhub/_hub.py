@@ -149,6 +149,17 @@ class Hub:
     def _assemble(self, plugins: Loaded) -> Registry:
         """Combine plugin providers with those registered in code (code wins a name clash)."""
         code = dict(self._code)
+        if not code and plugins.view is not None:  # the index's records as they are: read when first asked for
+            return Registry(
+                (),
+                (),
+                plugins.provider_class,
+                from_index=True,
+                prefer=self.prefer,
+                default_model=self.default_model,
+                default_source=self._settings.default_source,
+                view=plugins.view,
+            )
         kept = []
         for record in plugins.providers:
             if record.name.lower() in code:
@@ -186,8 +197,9 @@ class Hub:
             with self._lock:
                 if self._registry is None:
                     self._plugins = self._load(use_index=True)
-                    self._registry = self._assemble(self._plugins)
+                    self._reassemble()
                 current = self._registry
+                assert current is not None
         return current
 
     def reload(self) -> None:
@@ -219,9 +231,17 @@ class Hub:
             if existing is not None and existing[1] is not cls:
                 raise ValueError(f"a provider named {record.name!r} is already registered in code")
             self._code[record.name.lower()] = (record, cls)
-            if self._plugins is not None:
-                self._registry = self._assemble(self._plugins)
+            self._reassemble()
         return cls
+
+    def _reassemble(self) -> None:
+        """The registry again after a change in code registrations (a damaged index: full discovery)."""
+        if self._plugins is None:
+            return
+        try:
+            self._registry = self._assemble(self._plugins)
+        except index.StaleIndexError:
+            self.reload()
 
     def unregister_provider(self, provider: type[BaseProvider] | str) -> None:
         """Remove a provider registered in code (by class or name)."""
@@ -229,8 +249,7 @@ class Hub:
         with self._lock:
             if self._code.pop(name.lower(), None) is None:
                 raise ValueError(f"no provider named {name!r} is registered in code")
-            if self._plugins is not None:
-                self._registry = self._assemble(self._plugins)
+            self._reassemble()
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -252,15 +271,18 @@ class Hub:
 
     def list_providers(self) -> list[ProviderInfo]:
         """Every registered provider's declarations, by name (nothing is imported)."""
-        return list(self.registry().providers)
+        return self._read(lambda reg: list(reg.providers))
 
     def list_plugins(self) -> list[PluginInfo]:
         """Every discovered plugin with its distribution, version, providers and error, if any."""
-        return list(self.registry().plugins)
+        return self._read(lambda reg: list(reg.plugins))
 
     def list_models(self) -> list[ModelInfo]:
         """Every (model, provider) pair, by model id then preference order."""
-        reg = self.registry()
+        return self._read(self._models)
+
+    @staticmethod
+    def _models(reg: Registry) -> list[ModelInfo]:
         aliases: dict[tuple[str, str], list[str]] = {}  # built once: linear in models and aliases
         for record in reg.providers:
             for alias, target in record.aliases:

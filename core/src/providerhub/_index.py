@@ -22,7 +22,7 @@ import zlib
 from itertools import chain
 
 from . import _userfiles
-from ._declarations import ProviderInfo
+from ._declarations import ProviderInfo, _bad_id, shadowing_aliases, shadowing_message
 from ._discovery import RecordedEntryPoint, load_plugin
 from ._jsonread import loads
 from ._records import NamedTuple
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from .providers import BaseProvider
 
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"providerhub index\n"
 _HEADER_SIZE = 12
 """After the magic: the payload's length (8 bytes) and its CRC-32 (4), big-endian, both checked before it is decoded."""
@@ -210,9 +210,8 @@ def _plain(value: object) -> object:
     return [_plain(item) for item in value] if isinstance(value, (tuple, list)) else value
 
 
-def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
-    """The records in an index file's bytes if they are whole, of the right shape and (when given)
-    built under ``expected``; ``None`` otherwise. Length and checksum are checked before decoding."""
+def _payload(data: bytes) -> str | None:
+    """The payload of an index file's bytes if it is whole (length and checksum checked before any decoding)."""
     start = len(MAGIC) + _HEADER_SIZE
     if len(data) < start or not data.startswith(MAGIC):
         return None
@@ -222,30 +221,203 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
     if len(payload) != length or zlib.crc32(payload) != checksum:
         return None
     try:
-        document = loads(payload.decode("utf-8"))
-    except (ValueError, RecursionError):  # UnicodeDecodeError included
+        return payload.decode("ascii")  # written with every non-ASCII character escaped
+    except UnicodeDecodeError:
         return None
-    if type(document) is not list or len(document) != 7:
+
+
+def _decoded(line: str) -> object:
+    try:
+        return loads(line)
+    except (ValueError, RecursionError):
+        raise StaleIndexError("the model index holds a damaged record") from None
+
+
+def _one(line: str, shape: tuple[str, ...]) -> tuple[Any, ...]:
+    """One record line, checked: a line that does not fit is a damaged (so stale) index."""
+    records = _records([_decoded(line)], shape)
+    if records is None:
+        raise StaleIndexError("the model index holds a record of the wrong shape")
+    return records[0]
+
+
+def _counts(value: object, total: int | None = None) -> bool:
+    """Whether ``value`` is a list of whole numbers >= 0 (each below ``total`` when given)."""
+    if type(value) is not list or not set(map(type, value)) <= {int}:
+        return False
+    return not value or (min(value) >= 0 and (total is None or max(value) < total))
+
+
+class View:
+    """An index file whose head is read and checked; each record is decoded and checked when first asked for.
+
+    The file: after the frame, one line of JSON (the head: the key, the notes, the plugins' names
+    and provider counts, which plugins failed, which aliases shadow a model id), then one JSON
+    line per plugin, per provider as registered and per provider as configured (when a provider
+    table changed them), then one line per model id: the id, a tab, and the positions of the
+    providers serving it. A start resolving one model id decodes that line and those records
+    alone, whatever the number of plugins. A record that turns out damaged raises
+    ``StaleIndexError``, on which callers fall back to full discovery, as for a stale plugin.
+    """
+
+    def __init__(self, head: list[Any], body: str):
+        _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at = head
+        self.notes: tuple[str, ...] = tuple(notes)
+        self.applied: tuple[str, ...] = tuple(applied)
+        self.scan_notes: tuple[str, ...] = tuple(scan_notes)
+        self.names: list[str] = names
+        self._counts: list[int] = counts
+        self._starts = [0] * len(counts)
+        for i in range(1, len(counts)):
+            self._starts[i] = self._starts[i - 1] + counts[i - 1]
+        self.failed: tuple[str, ...] = tuple(names[i] for i in failed)
+        self._providers = sum(counts)
+        self._configured: int | None = configured  # None: the providers as registered
+        self._shadowed: dict[int, tuple[str, ...]] = {i: tuple(aliases) for i, aliases in shadowed}
+        self._body = body
+        self._lookup_at: int = lookup_at
+        self._lines: list[str] | None = None
+        self._records: dict[int, ProviderInfo] = {}
+        self._stored: Stored | None = None
+
+    def _line(self, i: int) -> str:
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = self._body[: self._lookup_at].split("\n")
+        if i >= len(lines):
+            raise StaleIndexError("the model index has fewer records than its head says")
+        return lines[i]
+
+    @property
+    def _configured_at(self) -> int:
+        """The line of the first configured record."""
+        base = len(self.names) + self._providers
+        return base if self._configured is not None else len(self.names)
+
+    def _record(self, i: int) -> ProviderInfo:
+        """The ``i``-th provider as the registry holds it (aliases shadowing a model id left out)."""
+        record = self._records.get(i)
+        if record is None:
+            record = ProviderInfo._make(_one(self._line(self._configured_at + i), _PROVIDER))
+            dropped = self._shadowed.get(i)
+            if dropped:
+                record = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in dropped))
+            self._records[i] = record
+        return record
+
+    def shadowing(self) -> list[str]:
+        """What the registry warns of aliases that are model ids, in its order."""
+        return [shadowing_message(self._record(i), aliases) for i, aliases in self._shadowed.items()]
+
+    def serving(self, model: str) -> list[ProviderInfo] | None:
+        """The providers (as the registry holds them) serving the model id ``model``, in the registry's
+        order; ``None`` when it is no model id."""
+        if _bad_id(model):
+            return None  # never a model id, and it could not be found as one below
+        at = self._body.find("\n" + model + "\t", self._lookup_at)
+        if at < 0:
+            return None
+        end = self._body.find("\n", at + 1)
+        positions = _decoded(self._body[at + len(model) + 2 : end if end >= 0 else len(self._body)])
+        total = self._providers if self._configured is None else self._configured
+        if type(positions) is not list or not positions or not _counts(positions, total):
+            raise StaleIndexError("the model index holds a damaged model entry")
+        records = [self._record(i) for i in positions]
+        if any(model not in record.models for record in records):
+            raise StaleIndexError("the model index holds a damaged model entry")
+        return records
+
+    def plugin(self, name: str) -> tuple[PluginInfo, list[ProviderInfo]]:
+        """A plugin as recorded, and the providers it registered (as it registered them)."""
+        try:
+            i = self.names.index(name)
+        except ValueError:
+            raise StaleIndexError(f"plugin {name!r} is not where the model index says") from None
+        info = PluginInfo._make(_one(self._line(i), _PLUGIN))
+        start = len(self.names) + self._starts[i]
+        mine = [ProviderInfo._make(_one(self._line(start + j), _PROVIDER)) for j in range(self._counts[i])]
+        if info.name != name or any(record.plugin != name for record in mine):
+            raise StaleIndexError("the model index holds a damaged plugin entry")
+        return info, mine
+
+    def everything(self) -> Stored:
+        """Every record, decoded and checked (``StaleIndexError`` if any is damaged)."""
+        if self._stored is None:
+            plugins, providers = len(self.names), self._providers
+            configured = self._configured
+            count = plugins + providers + (configured or 0)
+            lines = [self._line(i) for i in range(count)] if count else []
+            values = [_decoded(line) for line in lines]
+            plugin_records = _records(values[:plugins], _PLUGIN)
+            provider_records = _records(values[plugins : plugins + providers], _PROVIDER)
+            configured_records = (
+                provider_records if configured is None else _records(values[plugins + providers :], _PROVIDER)
+            )
+            if plugin_records is None or provider_records is None or configured_records is None:
+                raise StaleIndexError("the model index holds a record of the wrong shape")
+            as_read = tuple(map(ProviderInfo._make, provider_records))
+            self._stored = Stored(
+                tuple(map(PluginInfo._make, plugin_records)),
+                as_read,
+                as_read if configured is None else tuple(map(ProviderInfo._make, configured_records)),
+                self.notes,
+                self.applied,
+                self.scan_notes,
+            )
+        return self._stored
+
+
+def _head(value: object, body: str) -> list[Any] | None:
+    """The head line's value if it has the right shape and fits the body; ``None`` otherwise."""
+    if type(value) is not list or len(value) != 10:
         return None
-    stored_key, plugins, providers, configured, notes, applied, scan_notes = document
-    if expected is not None and stored_key != _plain(expected):
+    _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at = value
+    if not all(_fits(v, "[s]") for v in (notes, applied, scan_notes, names)):
         return None
-    plugin_records, provider_records = _records(plugins, _PLUGIN), _records(providers, _PROVIDER)
-    # ``null``: no provider table applied, the registry holds the plugins' providers as they are
-    configured_records = provider_records if configured is None else _records(configured, _PROVIDER)
-    if plugin_records is None or provider_records is None or configured_records is None:
+    if not (_counts(counts) and len(counts) == len(names) and _counts(failed, len(names))):
         return None
-    if not (_fits(notes, "[s]") and _fits(applied, "[s]") and _fits(scan_notes, "[s]")):
+    if len(set(names)) != len(names):
         return None
-    as_read = tuple(map(ProviderInfo._make, provider_records))
-    return Stored(
-        tuple(map(PluginInfo._make, plugin_records)),
-        as_read,
-        as_read if configured is None else tuple(map(ProviderInfo._make, configured_records)),
-        tuple(notes),
-        tuple(applied),
-        tuple(scan_notes),
-    )
+    total = sum(counts) if configured is None else configured
+    if configured is not None and (type(configured) is not int or configured < 0):
+        return None
+    if type(shadowed) is not list or not all(
+        type(pair) is list and len(pair) == 2 and _counts(pair[:1], total) and _fits(pair[1], "[s]")
+        for pair in shadowed
+    ):
+        return None
+    if type(lookup_at) is not int or not 0 <= lookup_at <= len(body):
+        return None
+    return value
+
+
+def open_view(data: bytes, expected: tuple[Any, ...] | None = None) -> View | None:
+    """An index file's bytes as a ``View`` if they are whole, their head of the right shape and (when
+    given) built under ``expected``; ``None`` otherwise."""
+    payload = _payload(data)
+    if payload is None:
+        return None
+    head_line, _, body = payload.partition("\n")
+    try:
+        value = loads(head_line)
+    except (ValueError, RecursionError):
+        return None
+    head = _head(value, body)
+    if head is None or (expected is not None and head[0] != _plain(expected)):
+        return None
+    return View(head, body)
+
+
+def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
+    """Every record in an index file's bytes if they are whole, of the right shape and (when given)
+    built under ``expected``; ``None`` otherwise."""
+    view = open_view(data, expected)
+    if view is None:
+        return None
+    try:
+        return view.everything()
+    except StaleIndexError:
+        return None
 
 
 def _read_capped(file: str) -> bytes | None:
@@ -267,23 +439,81 @@ def _read_capped(file: str) -> bytes | None:
 
 def read(where: Place, expected: tuple[Any, ...]) -> Stored | None:
     """What was recorded under ``expected``, or ``None`` on a miss or a damaged file."""
+    view = open_index(where, expected)
+    if view is None:
+        return None
+    try:
+        return view.everything()
+    except StaleIndexError:
+        return None
+
+
+def open_index(where: Place, expected: tuple[Any, ...]) -> View | None:
+    """The index recorded under ``expected``, its records read when asked for; ``None`` on a miss or a damaged file."""
     try:
         data = _read_capped(where.file)
     except OSError:  # missing, unreadable, a symlink
         return None
-    return None if data is None else parse(data, expected)
+    return None if data is None else open_view(data, expected)
+
+
+def _by_name(record: ProviderInfo) -> tuple[str, str]:
+    return (record.name.lower(), record.name)  # the registry's order
+
+
+def encode(found: tuple[Any, ...], stored: Stored) -> str:
+    """The payload of an index file (see ``View``); ``TypeError`` or ``ValueError`` for what JSON cannot hold."""
+    import json
+
+    def line(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"))  # ASCII: every other character escaped
+
+    registered: dict[str | None, int] = {}
+    for record in stored.providers:
+        registered[record.plugin] = registered.get(record.plugin, 0) + 1
+    counts = [registered.get(plugin.name, 0) for plugin in stored.plugins]
+    owners = [plugin.name for plugin, count in zip(stored.plugins, counts, strict=True) for _ in range(count)]
+    if owners != [record.plugin for record in stored.providers]:  # as discovery gives them
+        raise ValueError("the providers are not in the order of the plugins that registered them")
+    configured = stored.configured
+    same = configured == stored.providers
+    order = sorted(range(len(configured)), key=lambda i: _by_name(configured[i]))
+    model_ids = frozenset(m for record in configured for m in record.models)
+    shadowed = []
+    serving: dict[str, list[int]] = {}
+    for i in order:
+        shadowing = shadowing_aliases(configured[i], model_ids)
+        if shadowing:
+            shadowed.append([i, shadowing])
+        for model in configured[i].models:
+            serving.setdefault(model, []).append(i)
+    lines = [line(list(p)) for p in stored.plugins] + [line(list(p)) for p in stored.providers]
+    if not same:
+        lines += [line(list(p)) for p in configured]
+    records = "\n".join(lines)
+    lookup = "".join(f"\n{model}\t{line(positions)}" for model, positions in serving.items())
+    failed = [i for i, plugin in enumerate(stored.plugins) if plugin.error is not None]
+    head = [
+        found,
+        stored.notes,
+        stored.applied,
+        stored.scan_notes,
+        [plugin.name for plugin in stored.plugins],
+        counts,
+        failed,
+        None if same else len(configured),
+        shadowed,
+        len(records),
+    ]
+    return line(head) + "\n" + records + lookup
 
 
 def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     """Store a result atomically: readers see the old file or the new one, never a mix."""
-    import json
     import tempfile
 
     try:
-        document: list[Any] = [found, *stored]
-        if stored.configured == stored.providers:
-            document[3] = None  # read back as the providers: half the file to check at each start
-        payload = json.dumps(document, separators=(",", ":")).encode("ascii")
+        payload = encode(found, stored).encode("ascii")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
@@ -326,28 +556,18 @@ class IndexedPlugins:
     """Plugins as the index recorded them; each is imported (its recorded module, directly) when one
     of its providers is first used, and its hook called without pluggy when it is plainly marked."""
 
-    def __init__(
-        self,
-        plugins: tuple[PluginInfo, ...],
-        providers: tuple[ProviderInfo, ...],
-        *,
-        strict: bool = False,
-    ):
+    def __init__(self, view: View, *, strict: bool = False):
         self.strict = strict
-        self.plugins = plugins
-        self.providers = providers
+        self.view = view
         self._classes: dict[str, type[BaseProvider]] = {}
 
     def load(self, plugin: str) -> dict[str, type[BaseProvider]]:
         """Import ``plugin`` and check it registers exactly what the index says."""
-        recorded = next((p for p in self.plugins if p.name == plugin), None)
-        if recorded is None:
-            raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
-        mine = sorted(p for p in self.providers if p.plugin == plugin)
+        recorded, mine = self.view.plugin(plugin)
         ep = RecordedEntryPoint(recorded.name, recorded.value, recorded.distribution, recorded.version)
         # No names taken: the recorded ones are unique, so a name of another plugin's is a change too.
         info, loaded = load_plugin(ep, None, {}, recorded, strict=self.strict)
-        if info != recorded or sorted(record for record, _ in loaded) != mine:
+        if info != recorded or sorted(record for record, _ in loaded) != sorted(mine):
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}
         self._classes.update(classes)
@@ -362,6 +582,5 @@ class IndexedPlugins:
 
     def retry_failed(self) -> None:
         """Load again the plugins that failed when the index was written: a failure is never cached."""
-        for plugin in self.plugins:
-            if plugin.error is not None:
-                self.load(plugin.name)
+        for plugin in self.view.failed:
+            self.load(plugin)
