@@ -307,14 +307,14 @@ def _plant(kind: str, target: Path, whole: bytes) -> None:
         target.write_bytes(whole[:-2] + bytes([whole[-2] ^ 1]) + whole[-1:])
     elif kind in ("wrong-shape", "wrong-model-entry"):
         lines = whole[len(index.MAGIC) + 12 :].decode().split("\n")
-        plugins = len(json.loads(lines[0])[4])
         if kind == "wrong-shape":
-            record = json.loads(lines[1 + plugins])
+            at = lines.index(next(line for line in lines if line.startswith('["A","a",')))  # provider A's record
+            record = json.loads(lines[at])
             record[7] = "9"  # priority as a string
-            lines[1 + plugins] = json.dumps(record)
+            lines[at] = json.dumps(record, separators=(",", ":"))
         else:
-            assert lines[-1] == "m-1\t[0]"
-            lines[-1] = "m-1\t[7]"  # a provider that is not there
+            assert lines[-1].startswith("m-1\t[")
+            lines[-1] = "m-1\t[7]"  # no record's line starts there
         target.write_bytes(_framed("\n".join(lines).encode()))
     elif kind == "directory":
         target.mkdir()

@@ -251,78 +251,68 @@ def _counts(value: object, total: int | None = None) -> bool:
 class View:
     """An index file whose head is read and checked; each record is decoded and checked when first asked for.
 
-    The file: after the frame, one line of JSON (the head: the key, the notes, the plugins' names
-    and provider counts, which plugins failed, which aliases shadow a model id), then one JSON
-    line per plugin, per provider as registered and per provider as configured (when a provider
-    table changed them), then one line per model id: the id, a tab, and the positions of the
-    providers serving it. A start resolving one model id decodes that line and those records
-    alone, whatever the number of plugins. A record that turns out damaged raises
-    ``StaleIndexError``, on which callers fall back to full discovery, as for a stale plugin.
+    The file: after the frame, one line of JSON (the head: the key, the notes, each plugin's name,
+    provider count and place, which plugins failed, which aliases shadow a model id), then per
+    plugin one JSON line for it and one per provider it registered, then one line per provider
+    as configured (when a provider table changed any), then one line per model id: the id, a tab,
+    and the places of the providers serving it. A start resolving one model id decodes that line
+    and those records alone, whatever the number of plugins. A record that turns out damaged
+    raises ``StaleIndexError``, on which callers fall back to full discovery, as for a stale plugin.
     """
 
-    def __init__(self, head: list[Any], body: str):
-        _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at = head
+    def __init__(self, head: list[Any], text: str, base: int):
+        _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at, places = head
         self.notes: tuple[str, ...] = tuple(notes)
         self.applied: tuple[str, ...] = tuple(applied)
         self.scan_notes: tuple[str, ...] = tuple(scan_notes)
         self.names: list[str] = names
-        self._counts: list[int] = counts
-        self._starts = [0] * len(counts)
-        for i in range(1, len(counts)):
-            self._starts[i] = self._starts[i - 1] + counts[i - 1]
         self.failed: tuple[str, ...] = tuple(names[i] for i in failed)
-        self._providers = sum(counts)
+        self._counts: list[int] = counts
+        self._places: list[int] = places
         self._configured: int | None = configured  # None: the providers as registered
-        self._shadowed: dict[int, tuple[str, ...]] = {i: tuple(aliases) for i, aliases in shadowed}
-        self._body = body
-        self._lookup_at: int = lookup_at
-        self._lines: list[str] | None = None
+        self._shadowed: dict[int, tuple[str, ...]] = {place: tuple(aliases) for place, aliases in shadowed}
+        self._text = text
+        self._base = base
+        self._end = base + lookup_at
         self._records: dict[int, ProviderInfo] = {}
         self._stored: Stored | None = None
 
-    def _line(self, i: int) -> str:
-        lines = self._lines
-        if lines is None:
-            lines = self._lines = self._body[: self._lookup_at].split("\n")
-        if i >= len(lines):
-            raise StaleIndexError("the model index has fewer records than its head says")
-        return lines[i]
+    def _line(self, place: int) -> str:
+        """The record line starting ``place`` characters after the head."""
+        at = self._base + place
+        if not (self._base <= at < self._end and self._text[at - 1] == "\n"):
+            raise StaleIndexError("the model index holds a damaged place")
+        end = self._text.find("\n", at, self._end + 1)
+        return self._text[at : end if end >= 0 else self._end]
 
-    @property
-    def _configured_at(self) -> int:
-        """The line of the first configured record."""
-        base = len(self.names) + self._providers
-        return base if self._configured is not None else len(self.names)
-
-    def _record(self, i: int) -> ProviderInfo:
-        """The ``i``-th provider as the registry holds it (aliases shadowing a model id left out)."""
-        record = self._records.get(i)
+    def _record(self, place: int) -> ProviderInfo:
+        """The provider at ``place`` as the registry holds it (aliases shadowing a model id left out)."""
+        record = self._records.get(place)
         if record is None:
-            record = ProviderInfo._make(_one(self._line(self._configured_at + i), _PROVIDER))
-            dropped = self._shadowed.get(i)
+            record = ProviderInfo._make(_one(self._line(place), _PROVIDER))
+            dropped = self._shadowed.get(place)
             if dropped:
                 record = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in dropped))
-            self._records[i] = record
+            self._records[place] = record
         return record
 
     def shadowing(self) -> list[str]:
         """What the registry warns of aliases that are model ids, in its order."""
-        return [shadowing_message(self._record(i), aliases) for i, aliases in self._shadowed.items()]
+        return [shadowing_message(self._record(place), aliases) for place, aliases in self._shadowed.items()]
 
     def serving(self, model: str) -> list[ProviderInfo] | None:
         """The providers (as the registry holds them) serving the model id ``model``, in the registry's
         order; ``None`` when it is no model id."""
         if _bad_id(model):
             return None  # never a model id, and it could not be found as one below
-        at = self._body.find("\n" + model + "\t", self._lookup_at)
+        at = self._text.find("\n" + model + "\t", self._end)
         if at < 0:
             return None
-        end = self._body.find("\n", at + 1)
-        positions = _decoded(self._body[at + len(model) + 2 : end if end >= 0 else len(self._body)])
-        total = self._providers if self._configured is None else self._configured
-        if type(positions) is not list or not positions or not _counts(positions, total):
+        end = self._text.find("\n", at + 1)
+        places = _decoded(self._text[at + len(model) + 2 : end if end >= 0 else len(self._text)])
+        if type(places) is not list or not places or not _counts(places):
             raise StaleIndexError("the model index holds a damaged model entry")
-        records = [self._record(i) for i in positions]
+        records = [self._record(place) for place in places]
         if any(model not in record.models for record in records):
             raise StaleIndexError("the model index holds a damaged model entry")
         return records
@@ -333,9 +323,14 @@ class View:
             i = self.names.index(name)
         except ValueError:
             raise StaleIndexError(f"plugin {name!r} is not where the model index says") from None
-        info = PluginInfo._make(_one(self._line(i), _PLUGIN))
-        start = len(self.names) + self._starts[i]
-        mine = [ProviderInfo._make(_one(self._line(start + j), _PROVIDER)) for j in range(self._counts[i])]
+        place = self._places[i]
+        line = self._line(place)
+        info = PluginInfo._make(_one(line, _PLUGIN))
+        mine = []
+        for _ in range(self._counts[i]):
+            place += len(line) + 1
+            line = self._line(place)
+            mine.append(ProviderInfo._make(_one(line, _PROVIDER)))
         if info.name != name or any(record.plugin != name for record in mine):
             raise StaleIndexError("the model index holds a damaged plugin entry")
         return info, mine
@@ -343,23 +338,26 @@ class View:
     def everything(self) -> Stored:
         """Every record, decoded and checked (``StaleIndexError`` if any is damaged)."""
         if self._stored is None:
-            plugins, providers = len(self.names), self._providers
-            configured = self._configured
-            count = plugins + providers + (configured or 0)
-            lines = [self._line(i) for i in range(count)] if count else []
-            values = [_decoded(line) for line in lines]
-            plugin_records = _records(values[:plugins], _PLUGIN)
-            provider_records = _records(values[plugins : plugins + providers], _PROVIDER)
-            configured_records = (
-                provider_records if configured is None else _records(values[plugins + providers :], _PROVIDER)
-            )
+            lines = self._text[self._base : self._end]
+            values = _decoded("[" + lines.replace("\n", ",") + "]") if lines else []
+            configured = self._configured or 0
+            if type(values) is not list or len(values) != len(self.names) + sum(self._counts) + configured:
+                raise StaleIndexError("the model index has another number of records than its head says")
+            plugins, providers, at = [], [], 0
+            for count in self._counts:
+                plugins.append(values[at])
+                providers += values[at + 1 : at + 1 + count]
+                at += 1 + count
+            plugin_records = _records(plugins, _PLUGIN)
+            provider_records = _records(providers, _PROVIDER)
+            configured_records = provider_records if self._configured is None else _records(values[at:], _PROVIDER)
             if plugin_records is None or provider_records is None or configured_records is None:
                 raise StaleIndexError("the model index holds a record of the wrong shape")
             as_read = tuple(map(ProviderInfo._make, provider_records))
             self._stored = Stored(
                 tuple(map(PluginInfo._make, plugin_records)),
                 as_read,
-                as_read if configured is None else tuple(map(ProviderInfo._make, configured_records)),
+                as_read if self._configured is None else tuple(map(ProviderInfo._make, configured_records)),
                 self.notes,
                 self.applied,
                 self.scan_notes,
@@ -367,26 +365,23 @@ class View:
         return self._stored
 
 
-def _head(value: object, body: str) -> list[Any] | None:
-    """The head line's value if it has the right shape and fits the body; ``None`` otherwise."""
-    if type(value) is not list or len(value) != 10:
+def _head(value: object, body: int) -> list[Any] | None:
+    """The head line's value if it has the right shape and fits a body of ``body`` characters; ``None`` otherwise."""
+    if type(value) is not list or len(value) != 11:
         return None
-    _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at = value
+    _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at, places = value
     if not all(_fits(v, "[s]") for v in (notes, applied, scan_notes, names)):
         return None
-    if not (_counts(counts) and len(counts) == len(names) and _counts(failed, len(names))):
+    if not (_counts(counts) and _counts(places) and len(counts) == len(names) == len(places)):
         return None
-    if len(set(names)) != len(names):
+    if not _counts(failed, len(names)) or len(set(names)) != len(names):
         return None
-    total = sum(counts) if configured is None else configured
     if configured is not None and (type(configured) is not int or configured < 0):
         return None
-    if type(shadowed) is not list or not all(
-        type(pair) is list and len(pair) == 2 and _counts(pair[:1], total) and _fits(pair[1], "[s]")
-        for pair in shadowed
-    ):
+    pairs = shadowed if type(shadowed) is list else [None]
+    if not all(type(pair) is list and len(pair) == 2 and _counts(pair[:1]) and _fits(pair[1], "[s]") for pair in pairs):
         return None
-    if type(lookup_at) is not int or not 0 <= lookup_at <= len(body):
+    if type(lookup_at) is not int or not 0 <= lookup_at <= body:
         return None
     return value
 
@@ -394,18 +389,19 @@ def _head(value: object, body: str) -> list[Any] | None:
 def open_view(data: bytes, expected: tuple[Any, ...] | None = None) -> View | None:
     """An index file's bytes as a ``View`` if they are whole, their head of the right shape and (when
     given) built under ``expected``; ``None`` otherwise."""
-    payload = _payload(data)
-    if payload is None:
+    text = _payload(data)
+    if text is None:
         return None
-    head_line, _, body = payload.partition("\n")
+    end = text.find("\n")
+    base = len(text) + 1 if end < 0 else end + 1
     try:
-        value = loads(head_line)
+        value = loads(text[: base - 1])
     except (ValueError, RecursionError):
         return None
-    head = _head(value, body)
+    head = _head(value, len(text) - base)
     if head is None or (expected is not None and head[0] != _plain(expected)):
         return None
-    return View(head, body)
+    return View(head, text, base)
 
 
 def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
@@ -479,19 +475,35 @@ def encode(found: tuple[Any, ...], stored: Stored) -> str:
     same = configured == stored.providers
     order = sorted(range(len(configured)), key=lambda i: _by_name(configured[i]))
     model_ids = frozenset(m for record in configured for m in record.models)
-    shadowed = []
+    shadowed: list[tuple[int, list[str]]] = []
     serving: dict[str, list[int]] = {}
     for i in order:
         shadowing = shadowing_aliases(configured[i], model_ids)
         if shadowing:
-            shadowed.append([i, shadowing])
+            shadowed.append((i, shadowing))
         for model in configured[i].models:
             serving.setdefault(model, []).append(i)
-    lines = [line(list(p)) for p in stored.plugins] + [line(list(p)) for p in stored.providers]
+    lines: list[str] = []
+    places: dict[int, int] = {}  # places: the character after the head where a record's line starts
+    size = 0
+
+    def add(text: str) -> int:
+        nonlocal size
+        lines.append(text)
+        size += len(text) + 1
+        return size - len(text) - 1
+
+    at = 0
+    plugin_places = []
+    for plugin, count in zip(stored.plugins, counts, strict=True):
+        plugin_places.append(add(line(list(plugin))))
+        for i in range(at, at + count):
+            places[i] = add(line(list(stored.providers[i])))
+        at += count
     if not same:
-        lines += [line(list(p)) for p in configured]
+        places = {i: add(line(list(record))) for i, record in enumerate(configured)}
     records = "\n".join(lines)
-    lookup = "".join(f"\n{model}\t{line(positions)}" for model, positions in serving.items())
+    lookup = "".join(f"\n{model}\t{line([places[i] for i in positions])}" for model, positions in serving.items())
     failed = [i for i, plugin in enumerate(stored.plugins) if plugin.error is not None]
     head = [
         found,
@@ -502,8 +514,9 @@ def encode(found: tuple[Any, ...], stored: Stored) -> str:
         counts,
         failed,
         None if same else len(configured),
-        shadowed,
+        [[places[i], aliases] for i, aliases in shadowed],
         len(records),
+        plugin_places,
     ]
     return line(head) + "\n" + records + lookup
 
