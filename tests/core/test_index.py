@@ -10,14 +10,17 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import ModelNotFoundError, PluginLoadWarning
+from providerhub import AsyncGeneratorProvider, ModelNotFoundError, PluginLoadWarning
 from providerhub import _default as hub
 from providerhub import _index as index
 from providerhub._loading import index_settings
@@ -250,6 +253,89 @@ def test_same_answers_with_index_on_and_off(
     with pytest.warns(PluginLoadWarning):
         off = answers()
     assert cold == warm == off
+
+
+@pytest.mark.parametrize("name", ["shared", "m-1", "M-1", "b/shared", "alias-a", "m-2", "nothing", ""])
+def test_same_answers_and_warnings_when_the_index_is_read_lazily(plugin_site: PluginSite, name: str) -> None:
+    """No provider table applies: a warm start reads the index's records only as they are asked for."""
+    plugin_site.add("a", provider_source("A", ["m-1", "shared"], aliases={"alias-a": "shared", "m-2": "m-1"}))
+    plugin_site.add("b", provider_source("B", ["shared", "m-2"], priority=2, vision=["m-2"]))
+    plugin_site.add("broken", "raise RuntimeError('x')\n")
+
+    def answers(start: Callable[[], object]) -> tuple[list[object], list[str]]:
+        out: list[object] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            start()
+            for media in (None, [(b"GIF89a....", "x.gif")]):
+                try:
+                    res = providerhub.resolve(name or None, media=media)
+                    out.append((res.provider.__name__, res.model, res.match, res.candidates))
+                except providerhub.ProviderHubError as exc:
+                    out.append(str(exc))
+            out += [providerhub.list_plugins(), providerhub.list_providers(), providerhub.list_models()]
+        return out, [str(w.message) for w in caught]
+
+    cold = answers(providerhub.reload)
+    fresh_start()
+    warm = answers(hub.registry)
+    assert hub.registry().from_index
+    assert any("alias 'm-2' dropped" in message for message in warm[1])  # shadowing, warned at a warm start too
+    assert cold == warm
+
+
+def test_a_warm_start_reads_only_the_records_it_needs_and_a_damaged_one_is_a_miss_when_read(
+    plugin_site: PluginSite,
+) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    plugin_site.add("b", provider_source("B", ["m-2"]))
+    assert who_serves(plugin_site, "m-1")["from_index"] is False
+    target = Path(
+        run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site)
+    )
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    at = lines.index(next(line for line in lines if line.startswith('["B","b",')))
+    damaged = lines[at].replace(',"m-2",null,', ',"m-2",1234,', 1)  # a number, the line as long as before
+    assert damaged != lines[at]
+    lines[at] = damaged
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    assert who_serves(plugin_site, "m-1") == {  # B's record is not read
+        "answer": ["A", "m-1", ["A"]],
+        "modules": [plugin_site.modules["a"]],
+        "from_index": True,
+    }
+    listing = "import json, providerhub; print(json.dumps([p.name for p in providerhub.list_providers()]))"
+    assert run(listing, plugin_site) == ["A", "B"]  # B's record read: damaged, so full discovery
+    assert index.parse(target.read_bytes()) is not None  # and the index rewritten whole
+    assert who_serves(plugin_site, "m-2") == {
+        "answer": ["B", "m-2", ["B"]],
+        "modules": [plugin_site.modules["b"]],
+        "from_index": True,
+    }
+
+
+def test_code_registration_over_a_damaged_index_rediscovers(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    providerhub.reload()
+    target = Path(index.path())
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    at = lines.index(next(line for line in lines if line.startswith('["A","a",')))
+    lines[at] = lines[at][:-1]  # not JSON any more
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    fresh_start()
+    assert hub.registry().from_index
+
+    class Coded(AsyncGeneratorProvider):
+        models = ("c-1",)
+        default_model = "c-1"
+
+        @classmethod
+        async def create_async_generator(cls, model: str, messages: Any, **kwargs: Any) -> Any:  # pragma: no cover
+            yield model
+
+    providerhub.register_provider(Coded)
+    assert [p.name for p in providerhub.list_providers()] == ["A", "Coded"]
+    assert not hub.registry().from_index
 
 
 def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
