@@ -5,10 +5,11 @@ reading any distribution's metadata: the interpreter, providerhub's version, the
 that shape the registry (plugin filters, the configuration file's provider tables), and each
 ``sys.path`` entry with its modification time (an install, upgrade or removal there changes
 it). A start that finds its key imports only the plugin it uses, from the module the index
-recorded: no entry-point scan, no ``importlib_metadata``, no pluggy. A key mismatch, or a
-file that is not whole and well-formed, is a miss. A plugin that no longer registers what the
-index recorded makes the index stale (``StaleIndexError``); callers then fall back to full
-discovery and rewrite it.
+recorded: no entry-point scan, no ``importlib_metadata``, no pluggy, and of the index itself
+only the records it needs are decoded (``View``). A key mismatch, or a file that is not whole
+and well-formed, is a miss. A plugin that no longer registers what the index recorded, or a
+record found damaged when it is read, makes the index stale (``StaleIndexError``); callers then
+fall back to full discovery and rewrite it.
 """
 
 from __future__ import annotations
