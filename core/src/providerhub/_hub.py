@@ -305,8 +305,6 @@ class Hub:
         **options: Any,
     ) -> Iterator[Chunk]:
         """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-        from ._sync import iterate_in_thread
+        from ._sync import iterate
 
-        return iterate_in_thread(
-            lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
-        )
+        return iterate(lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options))
