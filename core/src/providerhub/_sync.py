@@ -171,23 +171,33 @@ def iterate(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
     items: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
     cancel = _start_on(loop, make, items) if loop is not None else _start_on_own_loop(make, items)
     finished = False
+
+    def take() -> tuple[int, Any]:
+        nonlocal finished
+        entry = items.get()
+        finished = entry[0] != _ITEM
+        return entry
+
     try:
-        while True:
-            kind, value = items.get()
-            if kind == _ITEM:
-                yield value
-            elif kind == _ERROR:
-                finished = True
-                raise value
-            else:
-                finished = True
-                return
+        yield from _consume(take)
     finally:
         if not finished:
             with contextlib.suppress(RuntimeError):  # the loop has already closed
                 cancel()
             while items.get()[0] == _ITEM:  # until the generator is closed
                 pass
+
+
+def _consume(take: Callable[[], tuple[int, Any]]) -> Iterator[Any]:
+    """Yield the items ``take()`` hands over; at the outcome, re-raise its error or return."""
+    while True:
+        kind, value = take()
+        if kind == _ITEM:
+            yield value
+        elif kind == _ERROR:
+            raise value
+        else:
+            return
 
 
 async def _pump(make: Callable[[], AsyncIterator[T]], put: Callable[[tuple[int, Any]], object]) -> None:
@@ -227,25 +237,23 @@ def _iterate_here(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
         if waiting:
             loop.stop()
 
-    task = loop.create_task(_pump(make, put))
     finished = False
+
+    def take() -> tuple[int, Any]:
+        nonlocal waiting, finished
+        while not items:
+            waiting = True
+            try:
+                _run(loop)
+            finally:
+                waiting = False
+        entry = items.popleft()
+        finished = entry[0] != _ITEM
+        return entry
+
+    task = loop.create_task(_pump(make, put))
     try:
-        while True:
-            while not items:
-                waiting = True
-                try:
-                    _run(loop)
-                finally:
-                    waiting = False
-            kind, value = items.popleft()
-            if kind == _ITEM:
-                yield value
-            elif kind == _ERROR:
-                finished = True
-                raise value
-            else:
-                finished = True
-                return
+        yield from _consume(take)
     finally:
         if not finished:
             _cancel(loop, task)
