@@ -288,9 +288,11 @@ class Hub:
             for alias, target in record.aliases:
                 aliases.setdefault((record.name, target), []).append(alias)
         vision = {(record.name, model) for record in reg.providers for model in record.vision_models}
+        rank = {record.name: i for i, record in enumerate(preference(list(reg.providers), reg.prefer))}
         rows = []
         for model_id in sorted(reg.by_model):
-            for record in preference(reg.by_model[model_id], reg.prefer):
+            records = reg.by_model[model_id]
+            for record in sorted(records, key=lambda r: rank[r.name]) if len(records) > 1 else records:
                 key = (record.name, model_id)
                 rows.append(ModelInfo(model_id, record.name, record.plugin, tuple(aliases.get(key, ())), key in vision))
         return rows
@@ -332,8 +334,6 @@ class Hub:
         **options: Any,
     ) -> Iterator[Chunk]:
         """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-        from ._sync import iterate_in_thread
+        from ._sync import iterate
 
-        return iterate_in_thread(
-            lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
-        )
+        return iterate(lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options))

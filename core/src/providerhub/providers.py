@@ -173,9 +173,9 @@ class AsyncGeneratorProvider(BaseProvider):
         The generator runs on a private loop in a worker thread, so a caller's loop is never
         re-entered (no nest_asyncio) and is not blocked longer than it waits for each chunk.
         """
-        from ._sync import iterate_in_thread
+        from ._sync import iterate
 
-        return iterate_in_thread(lambda: cls.create_async_generator(model, messages, **kwargs))
+        return iterate(lambda: cls.create_async_generator(model, messages, **kwargs))
 
 
 class ProviderModelMixin:

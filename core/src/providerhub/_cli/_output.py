@@ -80,7 +80,8 @@ def yes(flag: bool) -> str:
 def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
     """Aligned plain-text columns; the last column is not padded."""
     cells = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    columns = zip(*cells, strict=True) if cells else ([] for _ in headers)
+    widths = [max(len(h), *map(len, column)) for h, column in zip(headers, columns, strict=True)]
     line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
     for row in [headers, *cells]:
         out.write(line.format(*row))
