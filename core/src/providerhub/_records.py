@@ -14,7 +14,18 @@ else:
     from collections import namedtuple
 
     _PROHIBITED = frozenset(
-        "__new__ __init__ __slots__ __getnewargs__ _fields _field_defaults _make _replace _asdict _source".split()
+        {
+            "__new__",
+            "__init__",
+            "__slots__",
+            "__getnewargs__",
+            "_fields",
+            "_field_defaults",
+            "_make",
+            "_replace",
+            "_asdict",
+            "_source",
+        }
     )
     """What ``typing.NamedTuple`` refuses to let a class body define."""
     _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
