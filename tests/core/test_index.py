@@ -20,10 +20,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import AsyncGeneratorProvider, ModelNotFoundError, PluginLoadWarning
+from providerhub import (
+    AsyncGeneratorProvider,
+    BaseProvider,
+    ModelNotFoundError,
+    PluginInfo,
+    PluginLoadWarning,
+    ProviderInfo,
+)
 from providerhub import _default as hub
 from providerhub import _index as index
 from providerhub._loading import index_settings
+from providerhub._registry import Registry
 from support.plugins import PluginSite, provider_source
 
 
@@ -314,6 +322,16 @@ def test_a_warm_start_reads_only_the_records_it_needs_and_a_damaged_one_is_a_mis
     }
 
 
+def test_a_model_id_in_any_script_is_served_from_the_index(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["modèle-1", "模型-2"]))
+    assert who_serves(plugin_site, "模型-2")["from_index"] is False
+    assert who_serves(plugin_site, "模型-2") == {
+        "answer": ["A", "模型-2", ["A"]],
+        "modules": [plugin_site.modules["a"]],
+        "from_index": True,
+    }
+
+
 def test_code_registration_over_a_damaged_index_rediscovers(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.reload()
@@ -516,6 +534,62 @@ def test_any_well_framed_document_parses_to_records_or_a_miss(document: object) 
     assert all(type(p) is providerhub.PluginInfo for p in parsed.plugins)
     for providers in (parsed.providers, parsed.configured):
         assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
+
+
+ids = st.text(st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=6).filter(
+    lambda text: text.split() == [text]
+)
+texts = st.text(max_size=8)  # anything: newlines, tabs, quotes, other scripts
+optional_texts = st.none() | texts
+
+
+@st.composite
+def stored_records(draw: st.DrawFn) -> index.Stored:
+    """What discovery could store: plugins in order, each followed by the providers it registered."""
+    plugin_names = draw(st.lists(texts, max_size=4, unique=True))
+    provider_names = iter(draw(st.lists(ids, min_size=12, max_size=12, unique_by=str.lower)))
+    plugins, providers = [], []
+    for name in plugin_names:
+        mine = []
+        for _ in range(draw(st.integers(0, 3))):
+            models = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+            aliases = tuple(sorted(draw(st.dictionaries(ids, st.sampled_from(models), max_size=2)).items()))
+            mine.append(
+                ProviderInfo(
+                    next(provider_names), name, tuple(models), models[0], draw(st.none() | st.sampled_from(models)),
+                    tuple(draw(st.lists(st.sampled_from(models), max_size=2, unique=True))), aliases,
+                    draw(st.integers(-3, 3)), draw(st.booleans()), draw(optional_texts), draw(optional_texts),
+                    draw(st.booleans()), draw(st.booleans()), draw(st.booleans()), draw(optional_texts),
+                    (("max_tokens", "int"),) if draw(st.booleans()) else (),
+                )
+            )  # fmt: skip
+        error = draw(optional_texts)
+        plugins.append(PluginInfo(name, draw(optional_texts), draw(optional_texts), tuple(r.name for r in mine), error))
+        providers += mine
+    configured = tuple(providers)
+    if providers and draw(st.booleans()):  # a provider table changed one
+        configured = (configured[0]._replace(priority=9, label="configured"), *configured[1:])
+    notes = tuple(draw(st.lists(texts, max_size=2)))
+    return index.Stored(tuple(plugins), tuple(providers), configured, notes, (), notes)
+
+
+@given(stored_records())
+def test_a_written_index_reads_back_the_same_record_by_record_and_whole(stored: index.Stored) -> None:
+    key = ("key", ["with", "parts"], 3)
+    data = _framed(index.encode(key, stored).encode("utf-8", "surrogatepass"))
+    view = index.open_view(data, key)
+    assert view is not None and index.open_view(data, ("other",)) is None
+    assert view.everything() == stored == index.parse(data)
+    assert view.failed == tuple(p.name for p in stored.plugins if p.error is not None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        whole = Registry(stored.configured, stored.plugins, lambda record: BaseProvider)
+    assert view.shadowing() == [str(w.message) for w in caught]
+    for model, records in whole.by_model.items():
+        assert view.serving(model) == records
+    assert view.serving("not-a-model") is None and view.serving("two words") is None
+    for plugin in stored.plugins:
+        assert view.plugin(plugin.name) == (plugin, [r for r in stored.providers if r.plugin == plugin.name])
 
 
 def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:

@@ -222,7 +222,7 @@ def _payload(data: bytes) -> str | None:
     if len(payload) != length or zlib.crc32(payload) != checksum:
         return None
     try:
-        return payload.decode("ascii")  # written with every non-ASCII character escaped
+        return payload.decode("utf-8", "surrogatepass")  # JSON lines are ASCII; model ids in the lookup as they are
     except UnicodeDecodeError:
         return None
 
@@ -527,7 +527,7 @@ def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     import tempfile
 
     try:
-        payload = encode(found, stored).encode("ascii")
+        payload = encode(found, stored).encode("utf-8", "surrogatepass")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
