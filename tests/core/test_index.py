@@ -322,6 +322,37 @@ def test_a_warm_start_reads_only_the_records_it_needs_and_a_damaged_one_is_a_mis
     }
 
 
+LIST_PLUGINS = """
+import json, sys
+import providerhub
+names = [p.name for p in providerhub.list_plugins()]
+print(json.dumps({"plugins": names, "from_index": providerhub._default.registry().from_index,
+                  "modules": sorted(m for m in sys.modules if m.startswith("ph_test_"))}))
+"""
+
+
+@pytest.mark.parametrize("damaged", ["provider", "plugin"])
+def test_listing_plugins_reads_the_plugin_records_alone(plugin_site: PluginSite, damaged: str) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    plugin_site.add("b", provider_source("B", ["m-2"]))
+    assert run(LIST_PLUGINS, plugin_site)["from_index"] is False
+    target = Path(
+        run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site)
+    )
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    start = '["B","b",' if damaged == "provider" else '["b",'
+    at = lines.index(next(line for line in lines if line.startswith(start)))
+    lines[at] = lines[at][:-1] + " "  # not JSON any more, the line as long as before
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    listed = run(LIST_PLUGINS, plugin_site)
+    assert listed["plugins"] == ["a", "b"]
+    if damaged == "provider":  # not read: the plugins came from the index, and no plugin was imported
+        assert (listed["from_index"], listed["modules"]) == (True, [])
+    else:  # read and found damaged: full discovery answered, and rewrote the index
+        assert listed["from_index"] is False
+        assert index.parse(target.read_bytes()) is not None
+
+
 def test_a_model_id_in_any_script_is_served_from_the_index(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["modèle-1", "模型-2"]))
     assert who_serves(plugin_site, "模型-2")["from_index"] is False

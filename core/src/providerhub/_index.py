@@ -336,6 +336,16 @@ class View:
             raise StaleIndexError("the model index holds a damaged plugin entry")
         return info, mine
 
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Every plugin as recorded, without their providers (``StaleIndexError`` if any is damaged)."""
+        if self._stored is not None:
+            return self._stored.plugins
+        values = _decoded("[" + ",".join(map(self._line, self._places)) + "]")
+        records = _records(values, _PLUGIN)
+        if records is None or [record[0] for record in records] != self.names:
+            raise StaleIndexError("the model index holds a damaged plugin entry")
+        return tuple(map(PluginInfo._make, records))
+
     def everything(self) -> Stored:
         """Every record, decoded and checked (``StaleIndexError`` if any is damaged)."""
         if self._stored is None:

@@ -128,8 +128,12 @@ class Registry:
 
     @property
     def plugins(self) -> tuple[PluginInfo, ...]:
-        if self._providers is None:
-            self._filled()
+        """Every plugin, in the order discovery found them (from the index: their records alone)."""
+        if self._plugins is None:
+            if self._view is not None:
+                self._plugins = self._view.plugins()
+            else:
+                self._filled()
         assert self._plugins is not None
         return self._plugins
 

@@ -3,15 +3,17 @@ stdout failures told apart from a provider's, and plugin warnings as one line ea
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import os
 import re
-from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
 
+from providerhub._records import NamedTuple
 from providerhub.http import redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, TextIO
 
 PROG = "providerhub"
 
@@ -69,6 +71,8 @@ class Output(io.TextIOBase):
 
 def quiet_stdout(out: TextIO | None) -> None:
     """Point fd 1 at /dev/null, so the interpreter's last flush of a failed stdout stays silent."""
+    import contextlib
+
     with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno() if out is not None else 1)
 
@@ -93,6 +97,8 @@ def one_line(text: str | None) -> str | None:
 
 
 def write_json(data: object, out: TextIO) -> None:
+    import json
+
     out.write(json.dumps(data, indent=2) + "\n")
 
 
