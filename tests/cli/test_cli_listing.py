@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import providerhub
 from support.cli import CLI, WITH_BROKEN, one_error_line
@@ -301,3 +304,24 @@ def test_a_plugin_error_of_several_lines_stays_on_one_row(catalog: CLI, plugin_s
     _, *rows = result.stdout.splitlines()
     assert [row.split()[0] for row in rows] == ["alpha", "multiline"]
     assert rows[1].endswith("ImportError: first line second line third line")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text(max_size=8)),
+            st.one_of(st.none(), st.integers(-5, 500), st.text(max_size=8)),
+            st.one_of(st.booleans(), st.text(max_size=3)),
+        ),
+        max_size=12,
+    )
+)
+def test_a_table_shows_every_cell_aligned(rows: list[tuple[object, object, object]]) -> None:
+    from providerhub._cli._output import write_table
+
+    out = io.StringIO()
+    write_table(("A", "BB", "C"), rows, out)
+    shown = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in shown)) for i, h in enumerate(("A", "BB"))]
+    expected = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in [("A", "BB", "C"), *map(tuple, shown)]]
+    assert out.getvalue() == "".join(line + "\n" for line in expected)

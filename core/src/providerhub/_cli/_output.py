@@ -83,12 +83,19 @@ def yes(flag: bool) -> str:
 
 def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
     """Aligned plain-text columns; the last column is not padded."""
-    cells = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
-    columns = zip(*cells, strict=True) if cells else ([] for _ in headers)
-    widths = [max(len(h), *map(len, column)) for h, column in zip(headers, columns, strict=True)]
+    columns = [_cells(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in headers]
+    widths = [max([len(h), *map(len, column)]) for h, column in zip(headers, columns, strict=True)]
     line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
-    for row in [headers, *cells]:
+    for row in [headers, *zip(*columns, strict=True)]:
         out.write(line.format(*row))
+
+
+def _cells(column: Sequence[object]) -> Sequence[str]:
+    """A column's values as shown: text as it is, ``-`` for nothing; checked a column at a time, as
+    a listing has thousands of rows."""
+    if set(map(type, column)) == {str} and "" not in column:
+        return column  # type: ignore[return-value]  # every value is a non-empty str
+    return ["-" if c is None or c == "" else str(c) for c in column]
 
 
 def one_line(text: str | None) -> str | None:
