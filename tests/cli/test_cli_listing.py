@@ -322,6 +322,6 @@ def test_a_table_shows_every_cell_aligned(rows: list[tuple[object, object, objec
     out = io.StringIO()
     write_table(("A", "BB", "C"), rows, out)
     shown = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in shown)) for i, h in enumerate(("A", "BB"))]
+    widths = [max([len(h), *(len(r[i]) for r in shown)]) for i, h in enumerate(("A", "BB"))]
     expected = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in [("A", "BB", "C"), *map(tuple, shown)]]
     assert out.getvalue() == "".join(line + "\n" for line in expected)
