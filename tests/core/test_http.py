@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -182,9 +184,40 @@ def test_redact_hides_planted_secrets(password: str, token: str) -> None:
     assert quote(password, safe="") not in text and quote(token, safe="") not in text
 
 
-def test_loads_json_turns_deep_nesting_into_value_error() -> None:
+@pytest.mark.parametrize("start", ["[", '{"a": '])
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_loads_json_turns_deep_nesting_into_value_error(start: str, kind: type) -> None:
+    text = start * 100_000 + "1" + start[0].replace("[", "]").replace("{", "}") * 100_000
     with pytest.raises(ValueError, match="nested too deeply"):
-        loads_json("[" * 100_000 + "]" * 100_000)
+        loads_json(text if kind is str else text.encode())
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _outcome(parse: Any, body: bytes | str) -> tuple[str, object]:
+    try:
+        return "value", parse(body)
+    except ValueError as exc:
+        return type(exc).__name__, str(exc)
+
+
+@given(
+    value=_JSON,
+    before=st.sampled_from(["", " ", "\n\t", "\ufeff"]),
+    after=st.sampled_from(["", " \r\n", "x", " ]", "{}", "\x00"]),
+    encoding=st.sampled_from([None, "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]),
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_loads_json_answers_as_json_loads_does(value: object, before: str, after: str, encoding: str | None, cut: int) -> None:
+    text = before + json.dumps(value, ensure_ascii=False) + after
+    body: bytes | str = text if encoding is None else text.encode(encoding, "surrogatepass")
+    assert _outcome(loads_json, body) == _outcome(json.loads, body)
+    assert _outcome(loads_json, body[: len(body) - cut]) == _outcome(json.loads, body[: len(body) - cut])
 
 
 @pytest.mark.parametrize("value", [0, -1, float("inf"), float("nan"), 10**400, "3", None, True])

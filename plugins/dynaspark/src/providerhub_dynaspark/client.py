@@ -24,7 +24,7 @@ from providerhub import (
     raise_for_status,
 )
 from providerhub.errors import name_list
-from providerhub.http import is_html, loads_json, proxy_for, proxy_url, read_body, redact, redact_url, summarize
+from providerhub.http import env_proxy, is_html, loads_json, proxy_for, proxy_url, read_body, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
 from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
@@ -165,8 +165,10 @@ async def post(
     # The shared sessions carry the browser headers already; a caller's session gets them here.
     headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
     client = session if session is not None else _sessions.get()
+    proxy_auth = None
     try:
-        proxy, proxy_auth = await proxy_for(url, proxy)
+        if proxy is None and env_proxy(url) is not None:  # else no coroutine: most requests go direct
+            proxy, proxy_auth = await proxy_for(url)
         async with client.post(
             url, data=body, headers=headers, proxy=proxy, proxy_auth=proxy_auth, timeout=_timeout(budget)
         ) as response:

@@ -25,13 +25,12 @@ request, so importing this module, as model resolution may, stays cheap.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
-from providerhub.http import timeout_seconds
+from providerhub.http import getenv, timeout_seconds
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -101,7 +100,8 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
             return api_endpoint
         if cls.api_endpoint and cls.api_endpoint != Dynaspark.api_endpoint:  # set through configure()
             return cls.api_endpoint
-        return os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+        configured = getenv(ENDPOINT_ENV)
+        return (configured and configured.strip()) or str(cls.api_endpoint)
 
     @classmethod
     def standin_reply(cls, request: Request, pieces: Sequence[str]) -> Reply:
