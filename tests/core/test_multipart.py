@@ -86,7 +86,9 @@ def test_a_value_holding_the_boundary_gets_another_boundary(monkeypatch: pytest.
     draws = iter([b"\x01" * 16, b"\x02" * 16])
     monkeypatch.setattr(multipart.os, "urandom", lambda n: next(draws))
     taken = "01" * 16  # what the first draw gives: the text field and the file carry it
-    body, content_type = encode_form([("t", f"x{taken}y")], [("f", "a.bin", "application/octet-stream", taken.encode())])
+    body, content_type = encode_form(
+        [("t", f"x{taken}y")], [("f", "a.bin", "application/octet-stream", taken.encode())]
+    )
     assert content_type == "multipart/form-data; boundary=" + "02" * 16
     assert parse(body, content_type) == [
         ("t", None, "text/plain", f"x{taken}y".encode()),

@@ -117,6 +117,7 @@ _ENCODE_KEY = getattr(_ENVIRON, "encodekey", None)
 _DECODE_VALUE = getattr(_ENVIRON, "decodevalue", None)
 if not (isinstance(_STORE, dict) and callable(_ENCODE_KEY) and callable(_DECODE_VALUE)):  # not CPython's mapping
     _STORE = None
+_MAX_BODY_KEY = _ENCODE_KEY(MAX_BODY_ENV) if _STORE is not None else None  # type: ignore[misc]
 _KEYS: dict[str, Any] = {}  # a name to its key in the storage (names asked for are a fixed few)
 _VALUES: dict[str, tuple[Any, str]] = {}  # a name to (stored value, its text): one str per value, not per read
 
@@ -283,7 +284,12 @@ async def read_body(response: Any, limit: int | None = None, *, provider: str | 
     A body framed by a ``Content-Length`` within the cap and not compressed is read in one go
     (the framing bounds it); any other is counted chunk by chunk.
     """
-    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
+    if limit is not None:
+        cap = limit
+    elif _STORE is not None and os.environ is _ENVIRON and _STORE.get(_MAX_BODY_KEY) is None:
+        cap = MAX_BODY_BYTES  # the usual case, known in one look-up
+    else:
+        cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES)
     length = getattr(response, "content_length", None)
     if type(length) is int and 0 <= length <= cap and hasattr(response, "read"):
         headers = getattr(response, "headers", None)

@@ -45,7 +45,8 @@ def encode_form(
             f'Content-Disposition: form-data; name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'
             f"Content-Type: {_quoted(content_type)}\r\n\r\n"
         )
-        pieces += (dash, head.encode("utf-8", "replace"), data, b"\r\n")  # a name from an undecodable path stays sendable
+        # "replace": a name from an undecodable path stays sendable
+        pieces += (dash, head.encode("utf-8", "replace"), data, b"\r\n")
     pieces.append(b"--" + boundary + b"--\r\n")
     body = b"".join(pieces)
     # The boundary is hex and every line of ours around it is not, so each extra occurrence is one
