@@ -143,9 +143,8 @@ def _text_form(prompt: str, model: str) -> tuple[bytes, str]:
         f'--{boundary}\r\nContent-Disposition: form-data; name="user_input"\r\n\r\n{prompt}\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="ai_model"\r\n\r\n{model}\r\n--{boundary}--\r\n'
     ).encode()
-    if (
-        body.count(boundary.encode()) != 3
-    ):  # a field holds the boundary (astronomically rare): encode_form picks another
+    if body.count(boundary.encode()) != 3:
+        # A field holds the boundary (astronomically rare): encode_form picks another.
         return encode_form((("user_input", prompt), ("ai_model", model)))
     return body, "multipart/form-data; boundary=" + boundary
 
@@ -217,9 +216,9 @@ def _post(
 
 
 def failures() -> tuple[type[BaseException], ...]:
-    """What an exchange may raise that ``failure`` turns into a ``providerhub`` error (after ``load()``)."""
-    assert _aiohttp is not None
-    return (asyncio.TimeoutError, TimeoutError, _aiohttp.ClientError, OSError, ValueError)
+    """What an exchange may raise that ``failure`` turns into a ``providerhub`` error."""
+    aiohttp = _aiohttp or importlib.import_module("aiohttp")  # loaded already: a request was made
+    return (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError, ValueError)
 
 
 def failure(
