@@ -1,8 +1,9 @@
 """Run every benchmark and print each figure beside its baseline and target.
 
 Each figure is a ratio to a baseline measured in the same run, the sides alternating (these
-machines are noisy; absolute times drift). This is a report, not a test: it always exits 0
-once it has measured.
+machines are noisy; absolute times drift). Each benchmark runs in a fresh interpreter, as when
+run alone: what one leaves behind (a large heap, threads, open loops) cannot slow the next.
+This is a report, not a test: it always exits 0 once it has measured.
 
 Run: ``tox -e bench`` (or ``python benchmarks/run.py [--quick]``)
 """
@@ -10,9 +11,13 @@ Run: ``tox -e bench`` (or ``python benchmarks/run.py [--quick]``)
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,6 +34,20 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def fresh(run: Callable[[list[str]], Any], argv: list[str]) -> Any:
+    """``run(argv)`` in a new interpreter (spawned, not forked); its result returned here."""
+    sys.stdout.flush()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_flushed, run, argv).result()
+
+
+def _flushed(run: Callable[[list[str]], Any], argv: list[str]) -> Any:
+    try:
+        return run(argv)
+    finally:
+        sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke run")
@@ -36,21 +55,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {machine()}\n")
 
     print("1-3. start-up: a fresh interpreter resolving one model, the first start after an install, the CLI")
-    starts = coldstart.main(["--plugins", "1", "1000", *(["--rounds", "7"] if args.quick else [])])
+    starts = fresh(coldstart.main, ["--plugins", "1", "1000", *(["--rounds", "7"] if args.quick else [])])
     print("\n4. sync calls against async ones, sequential")
-    sync = sync_calls.main(["--rounds", "11"] if args.quick else [])
+    sync = fresh(sync_calls.main, ["--rounds", "11"] if args.quick else [])
     print("\n5. request path at 50 concurrent requests")
-    speed = throughput.main(["--rounds", "3", "--requests", "1000"] if args.quick else [])
+    speed = fresh(throughput.main, ["--rounds", "3", "--requests", "1000"] if args.quick else [])
     print("\n6. memory with 1,000 requests in flight")
-    held = memory.main(["--rounds", "2"] if args.quick else [])
+    held = fresh(memory.main, ["--rounds", "2"] if args.quick else [])
     print("\n6b. streamed answers: the OpenAI plugin against raw aiohttp reading the same event stream")
-    streamed = streaming.main(["--rounds", "3", "--streams", "12"] if args.quick else [])
+    streamed = fresh(streaming.main, ["--rounds", "3", "--streams", "12"] if args.quick else [])
     print("\n7. the OpenAI-compatible server against a minimal aiohttp.web handler sending the same bytes")
-    served = gateway.main(
-        ["--rounds", "1", "--requests", "1000", "--streams", "200", "--hold", "3"] if args.quick else []
+    served = fresh(
+        gateway.main, ["--rounds", "1", "--requests", "1000", "--streams", "200", "--hold", "3"] if args.quick else []
     )
     print("\n8. routing: fallback on (nothing failing) against fallback off, 50 concurrent requests")
-    routed = routing.main(["--rounds", "2", "--requests", "500"] if args.quick else [])
+    routed = fresh(routing.main, ["--rounds", "2", "--requests", "500"] if args.quick else [])
 
     rows = []
     for r in starts:

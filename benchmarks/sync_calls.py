@@ -5,7 +5,8 @@ Four sides post the same bytes to the same lean server (its own process), one re
 - ``create_completion`` from plain sync code;
 - ``providerhub.stream`` in a running loop (the baseline for ``providerhub.complete``);
 - ``providerhub.complete`` from plain sync code.
-Rounds alternate the order of the sides; the figures are median per-call time ratios.
+Rounds alternate the order of the sides; the figures are median per-call time ratios, with the
+client's CPU per call (every thread of this process; the server's is not counted) beside them.
 
 Run: ``python benchmarks/sync_calls.py [--rounds 41] [--calls 25]``
 """
@@ -75,19 +76,26 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for side in run.values():
             side(20)
         times: dict[str, list[float]] = {name: [] for name in run}
+        cpu: dict[str, list[float]] = {name: [] for name in run}
         order = list(run)
         for i in range(args.rounds):
             for name in order if i % 2 == 0 else order[::-1]:
+                before = time.process_time()  # this process, every thread of it; not the server's
                 times[name].append(run[name](args.calls))
+                cpu[name].append((time.process_time() - before) / args.calls)
         close()
     pairs = {"create_completion": "create_async_generator", "complete": "stream"}
     row = {f"{name}_us": statistics.median(values) * 1e6 for name, values in times.items()}
+    row |= {f"{name}_cpu_us": statistics.median(values) * 1e6 for name, values in cpu.items()}
     for sync_side, async_side in pairs.items():
         ratio = statistics.median(s / a for s, a in zip(times[sync_side], times[async_side], strict=True))
+        cpu_ratio = statistics.median(s / a for s, a in zip(cpu[sync_side], cpu[async_side], strict=True))
         row[f"{sync_side}_ratio"] = ratio
+        row[f"{sync_side}_cpu_ratio"] = cpu_ratio
         print(
             f"{sync_side}: {row[f'{sync_side}_us']:.0f} us per call; {async_side} in a loop: "
-            f"{row[f'{async_side}_us']:.0f} us = {ratio:.2f}x"
+            f"{row[f'{async_side}_us']:.0f} us = {ratio:.2f}x; client CPU per call "
+            f"{row[f'{sync_side}_cpu_us']:.0f} vs {row[f'{async_side}_cpu_us']:.0f} us = {cpu_ratio:.2f}x"
         )
     return row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +28,22 @@ def test_run_imports_every_benchmark_from_the_benchmarks_folder() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_each_benchmark_runs_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    (tmp_path / "probe.py").write_text(
+        "import os, sys\ndef where(argv):\n    return [os.getpid(), 'providerhub' in sys.modules, *argv]\n"
+    )
+    code = "import os, sys, providerhub, probe, run\nprint(os.getpid(), *run.fresh(probe.where, ['x']))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BENCHMARKS,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(BENCHMARKS)])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    parent, child, imported, arg = done.stdout.split()
+    assert child != parent
+    assert (imported, arg) == ("False", "x"), "the benchmark ran without what the parent had imported"

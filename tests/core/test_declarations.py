@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,9 +13,14 @@ import warnings
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import providerhub
 from providerhub import AsyncGeneratorProvider, Hub, PluginLoadWarning, ProviderModelMixin
+from providerhub._declarations import ProviderInfo, _bad_id, describe_provider
+from providerhub._records import NamedTuple
+from providerhub._resolution import Resolution
 from providerhub.testing import CHECKS, Transport
 from support.plugins import PluginSite, provider_source
 
@@ -136,3 +143,32 @@ def test_a_slow_import_holds_up_only_itself(plugin_site: PluginSite) -> None:
     assert result["seconds"] < 10
     (warned,) = result["warnings"]
     assert "plugin 'a-slow': importing" in warned and "took longer than 0.5 s" in warned
+
+
+ID_CHARACTERS = st.characters(codec="utf-8") | st.sampled_from(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\x00\x7f\x9f"
+)
+
+
+@given(st.text(ID_CHARACTERS, max_size=12))
+def test_an_id_is_refused_exactly_where_the_pattern_finds_whitespace_or_a_control_character(text: str) -> None:
+    """The check is plain string methods (a start need not import ``re``); the rule is the pattern's."""
+    assert _bad_id(text) is bool(re.search(r"[\s\x00-\x1f\x7f-\x9f]", text))
+
+
+def test_records_are_named_tuples_that_pickle_and_keep_their_shape() -> None:
+    record = describe_provider(Base, "plugin")
+    assert isinstance(record, tuple) and type(record).__bases__ == (tuple,)
+    assert pickle.loads(pickle.dumps(record)) == record and type(pickle.loads(pickle.dumps(record))) is ProviderInfo
+    assert (
+        ProviderInfo._fields[:3] == ("name", "plugin", "models") and ProviderInfo._field_defaults["any_model"] is False
+    )
+    assert record._replace(priority=5).priority == 5 and record._asdict()["name"] == "Base"
+    assert ProviderInfo._make(record) == record and ProviderInfo.__doc__.startswith("What a provider declares")
+    assert repr(record).startswith("ProviderInfo(name='Base', plugin='plugin', models=(")
+    assert Resolution.__module__ == "providerhub._resolution" and Resolution.__qualname__ == "Resolution"
+    with pytest.raises(TypeError, match="Non-default namedtuple field b cannot follow default field a"):
+
+        class Bad(NamedTuple):
+            a: int = 0
+            b: int

@@ -10,17 +10,28 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import providerhub
-from providerhub import ModelNotFoundError, PluginLoadWarning
+from providerhub import (
+    AsyncGeneratorProvider,
+    BaseProvider,
+    ModelNotFoundError,
+    PluginInfo,
+    PluginLoadWarning,
+    ProviderInfo,
+)
 from providerhub import _default as hub
 from providerhub import _index as index
 from providerhub._loading import index_settings
+from providerhub._registry import Registry
 from support.plugins import PluginSite, provider_source
 
 
@@ -252,6 +263,130 @@ def test_same_answers_with_index_on_and_off(
     assert cold == warm == off
 
 
+@pytest.mark.parametrize("name", ["shared", "m-1", "M-1", "b/shared", "alias-a", "m-2", "nothing", ""])
+def test_same_answers_and_warnings_when_the_index_is_read_lazily(plugin_site: PluginSite, name: str) -> None:
+    """No provider table applies: a warm start reads the index's records only as they are asked for."""
+    plugin_site.add("a", provider_source("A", ["m-1", "shared"], aliases={"alias-a": "shared", "m-2": "m-1"}))
+    plugin_site.add("b", provider_source("B", ["shared", "m-2"], priority=2, vision=["m-2"]))
+    plugin_site.add("broken", "raise RuntimeError('x')\n")
+
+    def answers(start: Callable[[], object]) -> tuple[list[object], list[str]]:
+        out: list[object] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            start()
+            for media in (None, [(b"GIF89a....", "x.gif")]):
+                try:
+                    res = providerhub.resolve(name or None, media=media)
+                    out.append((res.provider.__name__, res.model, res.match, res.candidates))
+                except providerhub.ProviderHubError as exc:
+                    out.append(str(exc))
+            out += [providerhub.list_plugins(), providerhub.list_providers(), providerhub.list_models()]
+        return out, [str(w.message) for w in caught]
+
+    cold = answers(providerhub.reload)
+    fresh_start()
+    warm = answers(hub.registry)
+    assert hub.registry().from_index
+    assert any("alias 'm-2' dropped" in message for message in warm[1])  # shadowing, warned at a warm start too
+    assert cold == warm
+
+
+def test_a_warm_start_reads_only_the_records_it_needs_and_a_damaged_one_is_a_miss_when_read(
+    plugin_site: PluginSite,
+) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    plugin_site.add("b", provider_source("B", ["m-2"]))
+    assert who_serves(plugin_site, "m-1")["from_index"] is False
+    target = Path(
+        run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site)
+    )
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    at = lines.index(next(line for line in lines if line.startswith('["B","b",')))
+    damaged = lines[at].replace(',"m-2",null,', ',"m-2",1234,', 1)  # a number, the line as long as before
+    assert damaged != lines[at]
+    lines[at] = damaged
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    assert who_serves(plugin_site, "m-1") == {  # B's record is not read
+        "answer": ["A", "m-1", ["A"]],
+        "modules": [plugin_site.modules["a"]],
+        "from_index": True,
+    }
+    listing = "import json, providerhub; print(json.dumps([p.name for p in providerhub.list_providers()]))"
+    assert run(listing, plugin_site) == ["A", "B"]  # B's record read: damaged, so full discovery
+    assert index.parse(target.read_bytes()) is not None  # and the index rewritten whole
+    assert who_serves(plugin_site, "m-2") == {
+        "answer": ["B", "m-2", ["B"]],
+        "modules": [plugin_site.modules["b"]],
+        "from_index": True,
+    }
+
+
+LIST_PLUGINS = """
+import json, sys
+import providerhub
+names = [p.name for p in providerhub.list_plugins()]
+print(json.dumps({"plugins": names, "from_index": providerhub._default.registry().from_index,
+                  "modules": sorted(m for m in sys.modules if m.startswith("ph_test_"))}))
+"""
+
+
+@pytest.mark.parametrize("damaged", ["provider", "plugin"])
+def test_listing_plugins_reads_the_plugin_records_alone(plugin_site: PluginSite, damaged: str) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    plugin_site.add("b", provider_source("B", ["m-2"]))
+    assert run(LIST_PLUGINS, plugin_site)["from_index"] is False
+    target = Path(
+        run("from providerhub import _index as index; import json; print(json.dumps(index.path()))", plugin_site)
+    )
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    start = '["B","b",' if damaged == "provider" else '["b",'
+    at = lines.index(next(line for line in lines if line.startswith(start)))
+    lines[at] = lines[at][:-1] + " "  # not JSON any more, the line as long as before
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    listed = run(LIST_PLUGINS, plugin_site)
+    assert listed["plugins"] == ["a", "b"]
+    if damaged == "provider":  # not read: the plugins came from the index, and no plugin was imported
+        assert (listed["from_index"], listed["modules"]) == (True, [])
+    else:  # read and found damaged: full discovery answered, and rewrote the index
+        assert listed["from_index"] is False
+        assert index.parse(target.read_bytes()) is not None
+
+
+def test_a_model_id_in_any_script_is_served_from_the_index(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["modèle-1", "模型-2"]))
+    assert who_serves(plugin_site, "模型-2")["from_index"] is False
+    assert who_serves(plugin_site, "模型-2") == {
+        "answer": ["A", "模型-2", ["A"]],
+        "modules": [plugin_site.modules["a"]],
+        "from_index": True,
+    }
+
+
+def test_code_registration_over_a_damaged_index_rediscovers(plugin_site: PluginSite) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1"]))
+    providerhub.reload()
+    target = Path(index.path())
+    lines = target.read_bytes()[len(index.MAGIC) + 12 :].decode().split("\n")
+    at = lines.index(next(line for line in lines if line.startswith('["A","a",')))
+    lines[at] = lines[at][:-1]  # not JSON any more
+    target.write_bytes(_framed("\n".join(lines).encode()))
+    fresh_start()
+    assert hub.registry().from_index
+
+    class Coded(AsyncGeneratorProvider):
+        models = ("c-1",)
+        default_model = "c-1"
+
+        @classmethod
+        async def create_async_generator(cls, model: str, messages: Any, **kwargs: Any) -> Any:  # pragma: no cover
+            yield model
+
+    providerhub.register_provider(Coded)
+    assert [p.name for p in providerhub.list_providers()] == ["A", "Coded"]
+    assert not hub.registry().from_index
+
+
 def test_index_read_of_other_key_is_a_miss(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1"]))
     providerhub.get_provider("m-1")
@@ -305,10 +440,17 @@ def _plant(kind: str, target: Path, whole: bytes) -> None:
         target.write_bytes(whole[:-1])
     elif kind == "wrong-checksum":
         target.write_bytes(whole[:-2] + bytes([whole[-2] ^ 1]) + whole[-1:])
-    elif kind == "wrong-shape":
-        document = json.loads(whole[len(index.MAGIC) + 12 :])
-        document[2][0][7] = "9"  # priority as a string
-        target.write_bytes(_framed(json.dumps(document).encode()))
+    elif kind in ("wrong-shape", "wrong-model-entry"):
+        lines = whole[len(index.MAGIC) + 12 :].decode().split("\n")
+        if kind == "wrong-shape":
+            at = lines.index(next(line for line in lines if line.startswith('["A","a",')))  # provider A's record
+            record = json.loads(lines[at])
+            record[7] = "9"  # priority as a string
+            lines[at] = json.dumps(record, separators=(",", ":"))
+        else:
+            assert lines[-1].startswith("m-1\t[")
+            lines[-1] = "m-1\t[7]"  # no record's line starts there
+        target.write_bytes(_framed("\n".join(lines).encode()))
     elif kind == "directory":
         target.mkdir()
 
@@ -324,6 +466,7 @@ def _plant(kind: str, target: Path, whole: bytes) -> None:
         "wrong-length",
         "wrong-checksum",
         "wrong-shape",
+        "wrong-model-entry",
         "directory",
     ],
 )
@@ -424,6 +567,62 @@ def test_any_well_framed_document_parses_to_records_or_a_miss(document: object) 
         assert all(type(p) is providerhub.ProviderInfo and type(p.models) is tuple for p in providers)
 
 
+ids = st.text(st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=6).filter(
+    lambda text: text.split() == [text]
+)
+texts = st.text(max_size=8)  # anything: newlines, tabs, quotes, other scripts
+optional_texts = st.none() | texts
+
+
+@st.composite
+def stored_records(draw: st.DrawFn) -> index.Stored:
+    """What discovery could store: plugins in order, each followed by the providers it registered."""
+    plugin_names = draw(st.lists(texts, max_size=4, unique=True))
+    provider_names = iter(draw(st.lists(ids, min_size=12, max_size=12, unique_by=str.lower)))
+    plugins, providers = [], []
+    for name in plugin_names:
+        mine = []
+        for _ in range(draw(st.integers(0, 3))):
+            models = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+            aliases = tuple(sorted(draw(st.dictionaries(ids, st.sampled_from(models), max_size=2)).items()))
+            mine.append(
+                ProviderInfo(
+                    next(provider_names), name, tuple(models), models[0], draw(st.none() | st.sampled_from(models)),
+                    tuple(draw(st.lists(st.sampled_from(models), max_size=2, unique=True))), aliases,
+                    draw(st.integers(-3, 3)), draw(st.booleans()), draw(optional_texts), draw(optional_texts),
+                    draw(st.booleans()), draw(st.booleans()), draw(st.booleans()), draw(optional_texts),
+                    (("max_tokens", "int"),) if draw(st.booleans()) else (),
+                )
+            )  # fmt: skip
+        error = draw(optional_texts)
+        plugins.append(PluginInfo(name, draw(optional_texts), draw(optional_texts), tuple(r.name for r in mine), error))
+        providers += mine
+    configured = tuple(providers)
+    if providers and draw(st.booleans()):  # a provider table changed one
+        configured = (configured[0]._replace(priority=9, label="configured"), *configured[1:])
+    notes = tuple(draw(st.lists(texts, max_size=2)))
+    return index.Stored(tuple(plugins), tuple(providers), configured, notes, (), notes)
+
+
+@given(stored_records())
+def test_a_written_index_reads_back_the_same_record_by_record_and_whole(stored: index.Stored) -> None:
+    key = ("key", ["with", "parts"], 3)
+    data = _framed(index.encode(key, stored).encode("utf-8", "surrogatepass"))
+    view = index.open_view(data, key)
+    assert view is not None and index.open_view(data, ("other",)) is None
+    assert view.everything() == stored == index.parse(data)
+    assert view.failed == tuple(p.name for p in stored.plugins if p.error is not None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        whole = Registry(stored.configured, stored.plugins, lambda record: BaseProvider)
+    assert view.shadowing() == [str(w.message) for w in caught]
+    for model, records in whole.by_model.items():
+        assert view.serving(model) == records
+    assert view.serving("not-a-model") is None and view.serving("two words") is None
+    for plugin in stored.plugins:
+        assert view.plugin(plugin.name) == (plugin, [r for r in stored.providers if r.plugin == plugin.name])
+
+
 def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:
     plugin_site.add("a", provider_source("A", ["m-1", "m-2"], aliases={"short": "m-2"}, vision=["m-1"], priority=3))
     plugin_site.add("broken", "raise RuntimeError('x')\n")
@@ -457,6 +656,41 @@ def test_a_warm_start_reads_no_metadata_and_imports_no_pluggy(plugin_site: Plugi
     assert run(NOTHING_SCANNED.format(model="two-1"), plugin_site)["from_index"] is False
     warm = run(NOTHING_SCANNED.format(model="two-1"), plugin_site)
     assert warm == {"answer": ["Two", "two-1"], "from_index": True, "loaded": []}
+
+
+WARM_IMPORTS = """
+import sys
+started_with = set(sys.modules)
+import providerhub
+provider = providerhub.get_provider({model!r})
+imported = sorted(set(sys.modules) - started_with)
+import json
+print(json.dumps({{
+    "provider": provider.__name__,
+    "from_index": providerhub._default.registry().from_index,
+    "imported": imported,
+}}))
+"""
+HEAVY = ("typing", "re", "json", "enum", "functools", "contextlib", "threading", "providerhub.types")
+"""Modules a warm start does without: ``typing`` and what it imports, ``json`` (and ``re`` with it), ``threading``."""
+
+
+def warm_imports(model: str, site: PluginSite, **env: str) -> dict[str, object]:
+    """What a start resolving ``model`` imports, run until it is served by the model index."""
+    run(WARM_IMPORTS.format(model=model), site, **env)
+    return run(WARM_IMPORTS.format(model=model), site, **env)
+
+
+def test_a_warm_start_imports_neither_typing_nor_json(plugin_site: PluginSite, tmp_path: Path) -> None:
+    plugin_site.add("one", provider_source("One", ["one-1"]))
+    plugin_site.add("two", provider_source("Two", ["two-1"]))
+    config = tmp_path / "providerhub.toml"
+    config.write_text('default_model = "one-1"\nprefer = ["Two"]\n')  # read from its parsed copy once cached
+    warm = warm_imports("two-1", plugin_site, PROVIDERHUB_CONFIG=str(config))
+    assert (warm["provider"], warm["from_index"]) == ("Two", True)
+    imported = warm["imported"]
+    assert isinstance(imported, list) and plugin_site.modules["two"] in imported
+    assert [name for name in HEAVY if name in imported] == []
 
 
 def test_the_listing_commands_start_without_asyncio(plugin_site: PluginSite) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from providerhub._sync import iterate_in_thread
+from providerhub._sync import iterate
 from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
 from providerhub_dynaspark.provider import DEFAULT_TIMEOUT
@@ -192,16 +192,18 @@ def test_a_sync_script_leaves_nothing_open(threaded_server: Standin) -> None:
     assert len(set(threaded_server.peers)) == 1, "sequential sync calls shared one connection"
 
 
-def test_sync_calls_from_many_threads_share_the_sync_loop(threaded_server: Standin) -> None:
+def test_sync_calls_from_many_threads_keep_a_connection_per_thread(threaded_server: Standin) -> None:
     def one(i: int) -> list[str]:
         messages = [{"role": "user", "content": f"q{i}"}]
         return list(Dynaspark.create_completion("gemini-1.5-flash", messages, api_endpoint=threaded_server.url))
 
+    before = {t.name for t in threading.enumerate()}
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(one, range(16)))
-    assert answers == [[f"echo[gemini-1.5-flash]: q{i}"] for i in range(16)]
-    assert [t.name for t in threading.enumerate() if t.name.startswith("providerhub-sync")] == ["providerhub-sync-loop"]
-    assert len(set(threaded_server.peers)) <= 8, "connections were reused, not one per call"
+        answers = list(pool.map(one, range(32)))
+        made = {t.name for t in threading.enumerate()} - before
+    assert answers == [[f"echo[gemini-1.5-flash]: q{i}"] for i in range(32)]
+    assert not [name for name in made if name.startswith("providerhub-sync")], "no thread made for sync calls"
+    assert len(set(threaded_server.peers)) <= 8, "each thread's loop kept its connection across its calls"
 
 
 def test_a_sync_call_inside_an_answer_on_the_sync_loop_does_not_wait_forever(threaded_server: Standin) -> None:
@@ -209,7 +211,7 @@ def test_a_sync_call_inside_an_answer_on_the_sync_loop_does_not_wait_forever(thr
         # runs on the shared sync loop; a sync call here must not queue behind itself
         yield "".join(Dynaspark.create_completion("gemini-flash", HELLO, api_endpoint=threaded_server.url))
 
-    assert list(iterate_in_thread(nested)) == ["echo[gemini-1.5-flash]: Hello"]
+    assert list(iterate(nested)) == ["echo[gemini-1.5-flash]: Hello"]
 
 
 def test_importing_the_plugin_does_not_import_aiohttp() -> None:

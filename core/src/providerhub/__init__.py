@@ -10,8 +10,6 @@ and documented helpers in the public modules ``messages``, ``media``, ``http``, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._declarations import ProviderInfo
 from ._default import (
     default_hub,
@@ -57,15 +55,18 @@ from .events import FinishReason, Usage
 from .hookspecs import hookimpl, hookspec
 from .messages import format_prompt, validate_messages
 from .providers import AsyncGeneratorProvider, BaseProvider, ProviderModelMixin
-from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, Message, Messages
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._state import StateBackend
     from .call import complete, stream
     from .http import raise_for_status
     from .media import Image, image_type, to_bytes, to_image
+    from .types import AsyncResult, Chunk, CreateResult, MediaListType, MediaType, Message, Messages
 
 _LAZY = {
     "complete": "call",
@@ -76,8 +77,16 @@ _LAZY = {
     "image_type": "media",
     "to_bytes": "media",
     "to_image": "media",
+    "AsyncResult": "types",
+    "Chunk": "types",
+    "CreateResult": "types",
+    "MediaListType": "types",
+    "MediaType": "types",
+    "Message": "types",
+    "Messages": "types",
 }
-"""Names imported on first use: a start that only resolves a model needs none of their modules."""
+"""Names imported on first use: a start that only resolves a model needs none of their modules
+(``types`` imports ``typing``)."""
 
 
 def __getattr__(name: str) -> Any:

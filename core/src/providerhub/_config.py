@@ -3,15 +3,21 @@
 ``_settings`` combines what the file says with the environment and a hub's arguments.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
 
+from ._records import NamedTuple
 from ._userfiles import config_dir
 from .errors import ConfigError, ConfigWarning
 from .options import OPTION_TYPES, type_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FILENAME = "providerhub.toml"
 MAX_BYTES = 1 << 20
@@ -105,15 +111,15 @@ def _cache_file(path: str) -> str | None:
 
 def _cached(path: str, data: bytes) -> dict[str, Any] | None:
     """The parsed TOML stored for exactly these bytes of the file at ``path``, if any."""
-    import json
+    from ._jsonread import loads
 
     file = _cache_file(path)
     if file is None:
         return None
     try:
         with open(file, "rb") as f:
-            stored = json.loads(f.read(4 * MAX_BYTES + 1024))
-    except (OSError, ValueError, RecursionError):
+            stored = loads(f.read(4 * MAX_BYTES + 1024).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError included
         return None
     if type(stored) is not dict or stored.get("path") != path or stored.get("text") != data.decode("utf-8", "replace"):
         return None

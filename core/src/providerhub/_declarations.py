@@ -6,10 +6,9 @@ what it is given through ``check_settings`` first); the registry and the kit fin
 shadow a model id through ``shadowing_aliases``. The messages are worded here, once.
 """
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
+from ._records import NamedTuple
 from .errors import name_list
 from .options import OPTION_TYPES, type_name
 from .providers import BaseProvider
@@ -40,15 +39,21 @@ class ProviderInfo(NamedTuple):
     """``(option, type name)`` pairs, sorted, e.g. ``("max_tokens", "int")``."""
 
 
-_BAD_ID = r"[\s\x00-\x1f\x7f-\x9f]"  # compiled on first use (re caches it)
-"""Whitespace or a control character: never part of a provider name, model id or alias."""
+_CONTROL = frozenset(map(chr, (*range(0x20), *range(0x7F, 0xA0))))
+
+
+def _bad_id(text: str) -> bool:
+    """Whether ``text`` holds whitespace or a control character, never part of a provider name, model id
+    or alias: what ``re.search(r"[\\s\x00-\x1f\x7f-\x9f]", text)`` finds (``str.split`` splits on the
+    same whitespace as ``\\s``), without importing ``re``."""
+    return bool(text) and (text.split() != [text] or not _CONTROL.isdisjoint(text))
 
 
 def _identifier(value: object, provider: str, what: str) -> str:
     """A non-empty id as a plain ``str`` (a ``str`` enum member becomes its value)."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"provider {provider}: {what} must be a non-empty string, not {_shown(value)}")
-    if re.search(_BAD_ID, value):
+    if _bad_id(value):
         raise ValueError(f"provider {provider}: {what} {value!r} contains whitespace or a control character")
     return str.__str__(value)
 
@@ -84,7 +89,7 @@ def provider_name(cls: type[BaseProvider]) -> str:
         raise ValueError(f"provider class {cls.__name__}: name must be a string, not {_shown(name)}")
     if not name:
         raise ValueError("a provider class has an empty name")
-    if re.search(_BAD_ID, name):
+    if _bad_id(name):
         raise ValueError(f"provider name {name!r} contains whitespace or a control character")
     if "/" in name or "," in name:
         raise ValueError(f"provider name {name!r} contains '/' or ',' (it is used as a prefix and in lists)")
@@ -118,7 +123,7 @@ def describe_provider(cls: object, plugin: str | None) -> ProviderInfo:
         raise ValueError(f"{name or _shown(cls)!r} is not a providerhub.BaseProvider subclass")
     name = provider_name(cls)
     api_key_env = _optional_text(cls.api_key_env, name, "api_key_env")
-    if api_key_env is not None and (not api_key_env or re.search(_BAD_ID, api_key_env)):
+    if api_key_env is not None and (not api_key_env or _bad_id(api_key_env)):
         raise ValueError(f"provider {name}: api_key_env must be a variable name or None, not {api_key_env!r}")
     abstract = getattr(cls, "__abstractmethods__", ())
     if abstract:

@@ -1,7 +1,8 @@
 """The default hub, built once from the environment and the configuration file, and the module-level calls over it."""
 
-import threading
-from typing import TypeVar
+from __future__ import annotations
+
+from _thread import allocate_lock  # threading's Lock, without importing threading
 
 from ._declarations import ProviderInfo
 from ._hub import Hub, ModelInfo
@@ -9,11 +10,16 @@ from ._registry import PluginInfo, Registry
 from ._resolution import Resolution
 from ._settings import from_environment
 from .providers import BaseProvider
-from .types import MediaListType
 
-P = TypeVar("P", bound=type[BaseProvider])
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
 
-_default_lock = threading.Lock()
+    from .types import MediaListType
+
+    P = TypeVar("P", bound=type[BaseProvider])
+
+_default_lock = allocate_lock()
 _default: Hub | None = None
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
-import threading
 import warnings
+from _thread import allocate_lock, get_ident, start_new_thread  # threading is not needed for these
 from collections.abc import Callable, Iterable, Sequence
 from types import FunctionType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._declarations import ProviderInfo, describe_provider
+from ._records import NamedTuple
 from ._registry import PluginInfo
 from .errors import PluginLoadError, PluginLoadWarning, name_list
 from .hookspecs import IMPL_ATTR
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import pluggy
     from importlib_metadata import EntryPoint
     from importlib_metadata import IDistribution as Distribution
@@ -49,6 +51,8 @@ class PluginSet(NamedTuple):
 
 def normalize(name: str) -> str:
     """A plugin or distribution name in the form used to compare them (PEP 503, lower case)."""
+    import re  # here: a warm start never compares names
+
     return re.sub(_SEPARATORS, "-", name).lower()
 
 
@@ -238,7 +242,8 @@ def plugin_manager() -> pluggy.PluginManager:
 
 
 _timeout: float | None = None
-_local = threading.local()
+_plugin_of: dict[int, str] = {}
+"""The plugin each plugin-import thread is importing, by thread id."""
 
 
 class _Import:
@@ -247,17 +252,17 @@ class _Import:
     def __init__(self, ep: EntryPoint | RecordedEntryPoint):
         self.ep = ep
         self.outcome: tuple[bool, Any] | None = None
-        self.done = threading.Lock()
+        self.done = allocate_lock()
         self.done.acquire()
 
     def run(self) -> None:
-        _local.plugin = self.ep.name
+        _plugin_of[get_ident()] = self.ep.name
         try:
             self.outcome = (True, self.ep.load())
         except BaseException as exc:  # handed to the caller's thread
             self.outcome = (False, exc)
         finally:
-            _local.plugin = None
+            _plugin_of.pop(get_ident(), None)
             self.done.release()
 
 
@@ -272,7 +277,7 @@ class Imports:
     def __init__(self, eps: Sequence[EntryPoint | RecordedEntryPoint]):
         self._jobs = [_Import(ep) for ep in eps]
         self._next = 0
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._owner: object = None
         for job in self._jobs:
             running = _importing.get(job.ep.value)
@@ -283,7 +288,7 @@ class Imports:
 
     def _serve_from_now(self) -> None:
         token = self._owner = object()
-        threading.Thread(target=self._serve, args=(token,), name="providerhub plugin imports", daemon=True).start()
+        start_new_thread(self._serve, (token,))  # a daemon thread, as threading.Thread(daemon=True) makes
 
     def _serve(self, token: object) -> None:
         while True:
@@ -331,7 +336,7 @@ _importing: dict[str, _Import] = {}
 
 def importing_plugin() -> str | None:
     """The plugin this thread is importing, if it is a plugin-import thread."""
-    return getattr(_local, "plugin", None)
+    return _plugin_of.get(get_ident())
 
 
 def plugin_timeout() -> float:

@@ -1,28 +1,33 @@
 """The Hub: the settings it was built with, the registry they select, and the queries and calls over it."""
 
+from __future__ import annotations
+
 import os
-import threading
 import warnings
+from _thread import RLock  # threading's, without importing threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import _discovery as discovery
 from . import _index as index
 from ._config import Config
 from ._declarations import ProviderInfo, describe_provider
 from ._loading import Loaded, load_plugins
+from ._records import NamedTuple
 from ._registry import PluginInfo, Registry
 from ._resolution import Resolution, candidates, preference, resolve_in
 from ._settings import Settings, hub_settings
 from .errors import PluginLoadError, PluginLoadWarning
 from .providers import BaseProvider
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._router import Router
-from .types import Chunk, MediaListType, Messages
+    from typing import Any, TypeVar
 
-T = TypeVar("T")
-P = TypeVar("P", bound=type[BaseProvider])
+    from ._router import Router
+    from .types import Chunk, MediaListType, Messages
+
+    T = TypeVar("T")
+    P = TypeVar("P", bound=type[BaseProvider])
 
 
 class ModelInfo(NamedTuple):
@@ -86,7 +91,7 @@ class Hub:
         self._settle(settings)
 
     @classmethod
-    def _from_settings(cls, settings: Settings) -> "Hub":
+    def _from_settings(cls, settings: Settings) -> Hub:
         """A hub built from settings already read (the default hub's come from the environment)."""
         hub = cls.__new__(cls)
         hub._settle(settings)
@@ -107,13 +112,13 @@ class Hub:
         self.use_index = settings.use_index
         self.strict = settings.strict
         self._router: Router | None = None
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._plugins: Loaded | None = None
         self._code: dict[str, tuple[ProviderInfo, type[BaseProvider]]] = {}
         self._registry: Registry | None = None
 
     @property
-    def router(self) -> "Router":
+    def router(self) -> Router:
         """Routes this hub's calls; its state (failure counts, cooldowns) is the hub's own (made on first call)."""
         router = self._router
         if router is None:
@@ -144,6 +149,17 @@ class Hub:
     def _assemble(self, plugins: Loaded) -> Registry:
         """Combine plugin providers with those registered in code (code wins a name clash)."""
         code = dict(self._code)
+        if not code and plugins.view is not None:  # the index's records as they are: read when first asked for
+            return Registry(
+                (),
+                (),
+                plugins.provider_class,
+                from_index=True,
+                prefer=self.prefer,
+                default_model=self.default_model,
+                default_source=self._settings.default_source,
+                view=plugins.view,
+            )
         kept = []
         for record in plugins.providers:
             if record.name.lower() in code:
@@ -181,8 +197,9 @@ class Hub:
             with self._lock:
                 if self._registry is None:
                     self._plugins = self._load(use_index=True)
-                    self._registry = self._assemble(self._plugins)
+                    self._reassemble()
                 current = self._registry
+                assert current is not None
         return current
 
     def reload(self) -> None:
@@ -214,9 +231,17 @@ class Hub:
             if existing is not None and existing[1] is not cls:
                 raise ValueError(f"a provider named {record.name!r} is already registered in code")
             self._code[record.name.lower()] = (record, cls)
-            if self._plugins is not None:
-                self._registry = self._assemble(self._plugins)
+            self._reassemble()
         return cls
+
+    def _reassemble(self) -> None:
+        """The registry again after a change in code registrations (a damaged index: full discovery)."""
+        if self._plugins is None:
+            return
+        try:
+            self._registry = self._assemble(self._plugins)
+        except index.StaleIndexError:
+            self.reload()
 
     def unregister_provider(self, provider: type[BaseProvider] | str) -> None:
         """Remove a provider registered in code (by class or name)."""
@@ -224,8 +249,7 @@ class Hub:
         with self._lock:
             if self._code.pop(name.lower(), None) is None:
                 raise ValueError(f"no provider named {name!r} is registered in code")
-            if self._plugins is not None:
-                self._registry = self._assemble(self._plugins)
+            self._reassemble()
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -247,23 +271,28 @@ class Hub:
 
     def list_providers(self) -> list[ProviderInfo]:
         """Every registered provider's declarations, by name (nothing is imported)."""
-        return list(self.registry().providers)
+        return self._read(lambda reg: list(reg.providers))
 
     def list_plugins(self) -> list[PluginInfo]:
         """Every discovered plugin with its distribution, version, providers and error, if any."""
-        return list(self.registry().plugins)
+        return self._read(lambda reg: list(reg.plugins))
 
     def list_models(self) -> list[ModelInfo]:
         """Every (model, provider) pair, by model id then preference order."""
-        reg = self.registry()
+        return self._read(self._models)
+
+    @staticmethod
+    def _models(reg: Registry) -> list[ModelInfo]:
         aliases: dict[tuple[str, str], list[str]] = {}  # built once: linear in models and aliases
         for record in reg.providers:
             for alias, target in record.aliases:
                 aliases.setdefault((record.name, target), []).append(alias)
         vision = {(record.name, model) for record in reg.providers for model in record.vision_models}
+        rank = {record.name: i for i, record in enumerate(preference(list(reg.providers), reg.prefer))}
         rows = []
         for model_id in sorted(reg.by_model):
-            for record in preference(reg.by_model[model_id], reg.prefer):
+            records = reg.by_model[model_id]
+            for record in sorted(records, key=lambda r: rank[r.name]) if len(records) > 1 else records:
                 key = (record.name, model_id)
                 rows.append(ModelInfo(model_id, record.name, record.plugin, tuple(aliases.get(key, ())), key in vision))
         return rows
@@ -305,8 +334,6 @@ class Hub:
         **options: Any,
     ) -> Iterator[Chunk]:
         """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-        from ._sync import iterate_in_thread
+        from ._sync import iterate
 
-        return iterate_in_thread(
-            lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
-        )
+        return iterate(lambda: self.stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options))

@@ -5,14 +5,15 @@ reading any distribution's metadata: the interpreter, providerhub's version, the
 that shape the registry (plugin filters, the configuration file's provider tables), and each
 ``sys.path`` entry with its modification time (an install, upgrade or removal there changes
 it). A start that finds its key imports only the plugin it uses, from the module the index
-recorded: no entry-point scan, no ``importlib_metadata``, no pluggy. A key mismatch, or a
-file that is not whole and well-formed, is a miss. A plugin that no longer registers what the
-index recorded makes the index stale (``StaleIndexError``); callers then fall back to full
-discovery and rewrite it.
+recorded: no entry-point scan, no ``importlib_metadata``, no pluggy, and of the index itself
+only the records it needs are decoded (``View``). A key mismatch, or a file that is not whole
+and well-formed, is a miss. A plugin that no longer registers what the index recorded, or a
+record found damaged when it is read, makes the index stale (``StaleIndexError``); callers then
+fall back to full discovery and rewrite it.
 """
 
-import contextlib
-import json
+from __future__ import annotations
+
 import os
 import stat
 import sys
@@ -20,18 +21,22 @@ import time
 import warnings
 import zlib
 from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _userfiles
-from ._declarations import ProviderInfo
+from ._declarations import ProviderInfo, _bad_id, shadowing_aliases, shadowing_message
 from ._discovery import RecordedEntryPoint, load_plugin
+from ._jsonread import loads
+from ._records import NamedTuple
 from ._registry import PluginInfo
 from .errors import PluginLoadWarning
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .providers import BaseProvider
 
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"providerhub index\n"
 _HEADER_SIZE = 12
 """After the magic: the payload's length (8 bytes) and its CRC-32 (4), big-endian, both checked before it is decoded."""
@@ -201,13 +206,13 @@ def _records(value: object, shape: tuple[str, ...]) -> list[tuple[Any, ...]] | N
 
 
 def _plain(value: object) -> object:
-    """``value`` as it reads back from JSON (tuples become lists)."""
-    return json.loads(json.dumps(value))
+    """``value`` as it reads back from JSON: tuples become lists (a key holds only those, ``str``,
+    numbers and ``None``)."""
+    return [_plain(item) for item in value] if isinstance(value, (tuple, list)) else value
 
 
-def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
-    """The records in an index file's bytes if they are whole, of the right shape and (when given)
-    built under ``expected``; ``None`` otherwise. Length and checksum are checked before decoding."""
+def _payload(data: bytes) -> str | None:
+    """The payload of an index file's bytes if it is whole (length and checksum checked before any decoding)."""
     start = len(MAGIC) + _HEADER_SIZE
     if len(data) < start or not data.startswith(MAGIC):
         return None
@@ -217,30 +222,209 @@ def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None
     if len(payload) != length or zlib.crc32(payload) != checksum:
         return None
     try:
-        document = json.loads(payload)
+        return payload.decode("utf-8", "surrogatepass")  # JSON lines are ASCII; model ids in the lookup as they are
+    except UnicodeDecodeError:
+        return None
+
+
+def _decoded(line: str) -> object:
+    try:
+        return loads(line)
+    except (ValueError, RecursionError):
+        raise StaleIndexError("the model index holds a damaged record") from None
+
+
+def _one(line: str, shape: tuple[str, ...]) -> tuple[Any, ...]:
+    """One record line, checked: a line that does not fit is a damaged (so stale) index."""
+    records = _records([_decoded(line)], shape)
+    if records is None:
+        raise StaleIndexError("the model index holds a record of the wrong shape")
+    return records[0]
+
+
+def _counts(value: object, total: int | None = None) -> bool:
+    """Whether ``value`` is a list of whole numbers >= 0 (each below ``total`` when given)."""
+    if type(value) is not list or not set(map(type, value)) <= {int}:
+        return False
+    return not value or (min(value) >= 0 and (total is None or max(value) < total))
+
+
+class View:
+    """An index file whose head is read and checked; each record is decoded and checked when first asked for.
+
+    The file: after the frame, one line of JSON (the head: the key, the notes, each plugin's name,
+    provider count and place, which plugins failed, which aliases shadow a model id), then per
+    plugin one JSON line for it and one per provider it registered, then one line per provider
+    as configured (when a provider table changed any), then one line per model id: the id, a tab,
+    and the places of the providers serving it. A start resolving one model id decodes that line
+    and those records alone, whatever the number of plugins. A record that turns out damaged
+    raises ``StaleIndexError``, on which callers fall back to full discovery, as for a stale plugin.
+    """
+
+    def __init__(self, head: list[Any], text: str, base: int):
+        _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at, places = head
+        self.notes: tuple[str, ...] = tuple(notes)
+        self.applied: tuple[str, ...] = tuple(applied)
+        self.scan_notes: tuple[str, ...] = tuple(scan_notes)
+        self.names: list[str] = names
+        self.failed: tuple[str, ...] = tuple(names[i] for i in failed)
+        self._counts: list[int] = counts
+        self._places: list[int] = places
+        self._configured: int | None = configured  # None: the providers as registered
+        self._shadowed: dict[int, tuple[str, ...]] = {place: tuple(aliases) for place, aliases in shadowed}
+        self._text = text
+        self._base = base
+        self._end = base + lookup_at
+        self._records: dict[int, ProviderInfo] = {}
+        self._stored: Stored | None = None
+
+    def _line(self, place: int) -> str:
+        """The record line starting ``place`` characters after the head."""
+        at = self._base + place
+        if not (self._base <= at < self._end and self._text[at - 1] == "\n"):
+            raise StaleIndexError("the model index holds a damaged place")
+        end = self._text.find("\n", at, self._end + 1)
+        return self._text[at : end if end >= 0 else self._end]
+
+    def _record(self, place: int) -> ProviderInfo:
+        """The provider at ``place`` as the registry holds it (aliases shadowing a model id left out)."""
+        record = self._records.get(place)
+        if record is None:
+            record = ProviderInfo._make(_one(self._line(place), _PROVIDER))
+            dropped = self._shadowed.get(place)
+            if dropped:
+                record = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in dropped))
+            self._records[place] = record
+        return record
+
+    def shadowing(self) -> list[str]:
+        """What the registry warns of aliases that are model ids, in its order."""
+        return [shadowing_message(self._record(place), aliases) for place, aliases in self._shadowed.items()]
+
+    def serving(self, model: str) -> list[ProviderInfo] | None:
+        """The providers (as the registry holds them) serving the model id ``model``, in the registry's
+        order; ``None`` when it is no model id."""
+        if _bad_id(model):
+            return None  # never a model id, and it could not be found as one below
+        at = self._text.find("\n" + model + "\t", self._end)
+        if at < 0:
+            return None
+        end = self._text.find("\n", at + 1)
+        places = _decoded(self._text[at + len(model) + 2 : end if end >= 0 else len(self._text)])
+        if type(places) is not list or not places or not _counts(places):
+            raise StaleIndexError("the model index holds a damaged model entry")
+        records = [self._record(place) for place in places]
+        if any(model not in record.models for record in records):
+            raise StaleIndexError("the model index holds a damaged model entry")
+        return records
+
+    def plugin(self, name: str) -> tuple[PluginInfo, list[ProviderInfo]]:
+        """A plugin as recorded, and the providers it registered (as it registered them)."""
+        try:
+            i = self.names.index(name)
+        except ValueError:
+            raise StaleIndexError(f"plugin {name!r} is not where the model index says") from None
+        place = self._places[i]
+        line = self._line(place)
+        info = PluginInfo._make(_one(line, _PLUGIN))
+        mine = []
+        for _ in range(self._counts[i]):
+            place += len(line) + 1
+            line = self._line(place)
+            mine.append(ProviderInfo._make(_one(line, _PROVIDER)))
+        if info.name != name or any(record.plugin != name for record in mine):
+            raise StaleIndexError("the model index holds a damaged plugin entry")
+        return info, mine
+
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Every plugin as recorded, without their providers (``StaleIndexError`` if any is damaged)."""
+        if self._stored is not None:
+            return self._stored.plugins
+        values = _decoded("[" + ",".join(map(self._line, self._places)) + "]")
+        records = _records(values, _PLUGIN)
+        if records is None or [record[0] for record in records] != self.names:
+            raise StaleIndexError("the model index holds a damaged plugin entry")
+        return tuple(map(PluginInfo._make, records))
+
+    def everything(self) -> Stored:
+        """Every record, decoded and checked (``StaleIndexError`` if any is damaged)."""
+        if self._stored is None:
+            lines = self._text[self._base : self._end]
+            values = _decoded("[" + lines.replace("\n", ",") + "]") if lines else []
+            configured = self._configured or 0
+            if type(values) is not list or len(values) != len(self.names) + sum(self._counts) + configured:
+                raise StaleIndexError("the model index has another number of records than its head says")
+            plugins, providers, at = [], [], 0
+            for count in self._counts:
+                plugins.append(values[at])
+                providers += values[at + 1 : at + 1 + count]
+                at += 1 + count
+            plugin_records = _records(plugins, _PLUGIN)
+            provider_records = _records(providers, _PROVIDER)
+            configured_records = provider_records if self._configured is None else _records(values[at:], _PROVIDER)
+            if plugin_records is None or provider_records is None or configured_records is None:
+                raise StaleIndexError("the model index holds a record of the wrong shape")
+            as_read = tuple(map(ProviderInfo._make, provider_records))
+            self._stored = Stored(
+                tuple(map(PluginInfo._make, plugin_records)),
+                as_read,
+                as_read if self._configured is None else tuple(map(ProviderInfo._make, configured_records)),
+                self.notes,
+                self.applied,
+                self.scan_notes,
+            )
+        return self._stored
+
+
+def _head(value: object, body: int) -> list[Any] | None:
+    """The head line's value if it has the right shape and fits a body of ``body`` characters; ``None`` otherwise."""
+    if type(value) is not list or len(value) != 11:
+        return None
+    _key, notes, applied, scan_notes, names, counts, failed, configured, shadowed, lookup_at, places = value
+    if not all(_fits(v, "[s]") for v in (notes, applied, scan_notes, names)):
+        return None
+    if not (_counts(counts) and _counts(places) and len(counts) == len(names) == len(places)):
+        return None
+    if not _counts(failed, len(names)) or len(set(names)) != len(names):
+        return None
+    if configured is not None and (type(configured) is not int or configured < 0):
+        return None
+    pairs = shadowed if type(shadowed) is list else [None]
+    if not all(type(pair) is list and len(pair) == 2 and _counts(pair[:1]) and _fits(pair[1], "[s]") for pair in pairs):
+        return None
+    if type(lookup_at) is not int or not 0 <= lookup_at <= body:
+        return None
+    return value
+
+
+def open_view(data: bytes, expected: tuple[Any, ...] | None = None) -> View | None:
+    """An index file's bytes as a ``View`` if they are whole, their head of the right shape and (when
+    given) built under ``expected``; ``None`` otherwise."""
+    text = _payload(data)
+    if text is None:
+        return None
+    end = text.find("\n")
+    base = len(text) + 1 if end < 0 else end + 1
+    try:
+        value = loads(text[: base - 1])
     except (ValueError, RecursionError):
         return None
-    if type(document) is not list or len(document) != 7:
+    head = _head(value, len(text) - base)
+    if head is None or (expected is not None and head[0] != _plain(expected)):
         return None
-    stored_key, plugins, providers, configured, notes, applied, scan_notes = document
-    if expected is not None and stored_key != _plain(expected):
+    return View(head, text, base)
+
+
+def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
+    """Every record in an index file's bytes if they are whole, of the right shape and (when given)
+    built under ``expected``; ``None`` otherwise."""
+    view = open_view(data, expected)
+    if view is None:
         return None
-    plugin_records, provider_records = _records(plugins, _PLUGIN), _records(providers, _PROVIDER)
-    # ``null``: no provider table applied, the registry holds the plugins' providers as they are
-    configured_records = provider_records if configured is None else _records(configured, _PROVIDER)
-    if plugin_records is None or provider_records is None or configured_records is None:
+    try:
+        return view.everything()
+    except StaleIndexError:
         return None
-    if not (_fits(notes, "[s]") and _fits(applied, "[s]") and _fits(scan_notes, "[s]")):
-        return None
-    as_read = tuple(map(ProviderInfo._make, provider_records))
-    return Stored(
-        tuple(map(PluginInfo._make, plugin_records)),
-        as_read,
-        as_read if configured is None else tuple(map(ProviderInfo._make, configured_records)),
-        tuple(notes),
-        tuple(applied),
-        tuple(scan_notes),
-    )
 
 
 def _read_capped(file: str) -> bytes | None:
@@ -253,6 +437,8 @@ def _read_capped(file: str) -> bytes | None:
             return None
         data = f.read(MAX_BYTES + 1)
     if time.time() - info.st_mtime > KEEP_SECONDS / 30:
+        import contextlib  # once a day: a start that only reads needs none of it
+
         with contextlib.suppress(OSError):
             os.utime(file)  # in use: keep it from being pruned
     return data if len(data) <= MAX_BYTES else None
@@ -260,11 +446,90 @@ def _read_capped(file: str) -> bytes | None:
 
 def read(where: Place, expected: tuple[Any, ...]) -> Stored | None:
     """What was recorded under ``expected``, or ``None`` on a miss or a damaged file."""
+    view = open_index(where, expected)
+    if view is None:
+        return None
+    try:
+        return view.everything()
+    except StaleIndexError:
+        return None
+
+
+def open_index(where: Place, expected: tuple[Any, ...]) -> View | None:
+    """The index recorded under ``expected``, its records read when asked for; ``None`` on a miss or a damaged file."""
     try:
         data = _read_capped(where.file)
     except OSError:  # missing, unreadable, a symlink
         return None
-    return None if data is None else parse(data, expected)
+    return None if data is None else open_view(data, expected)
+
+
+def _by_name(record: ProviderInfo) -> tuple[str, str]:
+    return (record.name.lower(), record.name)  # the registry's order
+
+
+def encode(found: tuple[Any, ...], stored: Stored) -> str:
+    """The payload of an index file (see ``View``); ``TypeError`` or ``ValueError`` for what JSON cannot hold."""
+    import json
+
+    def line(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"))  # ASCII: every other character escaped
+
+    registered: dict[str | None, int] = {}
+    for record in stored.providers:
+        registered[record.plugin] = registered.get(record.plugin, 0) + 1
+    counts = [registered.get(plugin.name, 0) for plugin in stored.plugins]
+    owners = [plugin.name for plugin, count in zip(stored.plugins, counts, strict=True) for _ in range(count)]
+    if owners != [record.plugin for record in stored.providers]:  # as discovery gives them
+        raise ValueError("the providers are not in the order of the plugins that registered them")
+    configured = stored.configured
+    same = configured == stored.providers
+    order = sorted(range(len(configured)), key=lambda i: _by_name(configured[i]))
+    model_ids = frozenset(m for record in configured for m in record.models)
+    shadowed: list[tuple[int, list[str]]] = []
+    serving: dict[str, list[int]] = {}
+    for i in order:
+        shadowing = shadowing_aliases(configured[i], model_ids)
+        if shadowing:
+            shadowed.append((i, shadowing))
+        for model in configured[i].models:
+            serving.setdefault(model, []).append(i)
+    lines: list[str] = []
+    places: dict[int, int] = {}  # places: the character after the head where a record's line starts
+    size = 0
+
+    def add(text: str) -> int:
+        nonlocal size
+        lines.append(text)
+        size += len(text) + 1
+        return size - len(text) - 1
+
+    at = 0
+    plugin_places = []
+    for plugin, count in zip(stored.plugins, counts, strict=True):
+        plugin_places.append(add(line(list(plugin))))
+        for i in range(at, at + count):
+            places[i] = add(line(list(stored.providers[i])))
+        at += count
+    if not same:
+        places = {i: add(line(list(record))) for i, record in enumerate(configured)}
+    records = "\n".join(lines)
+    lookup = "".join(f"\n{model}\t{line([places[i] for i in positions])}" for model, positions in serving.items())
+    failed = [i for i, plugin in enumerate(stored.plugins) if plugin.error is not None]
+    head = [
+        found,
+        stored.notes,
+        stored.applied,
+        stored.scan_notes,
+        [plugin.name for plugin in stored.plugins],
+        counts,
+        failed,
+        None if same else len(configured),
+        [[places[i], aliases] for i, aliases in shadowed],
+        len(records),
+        plugin_places,
+    ]
+    return line(head) + "\n" + records + lookup
 
 
 def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
@@ -272,10 +537,7 @@ def write(where: Place, found: tuple[Any, ...], stored: Stored) -> None:
     import tempfile
 
     try:
-        document: list[Any] = [found, *stored]
-        if stored.configured == stored.providers:
-            document[3] = None  # read back as the providers: half the file to check at each start
-        payload = json.dumps(document, separators=(",", ":")).encode("ascii")
+        payload = encode(found, stored).encode("utf-8", "surrogatepass")
     except (TypeError, ValueError) as exc:
         warnings.warn(f"the model index is not written: {exc}", PluginLoadWarning, stacklevel=3)
         return
@@ -318,34 +580,24 @@ class IndexedPlugins:
     """Plugins as the index recorded them; each is imported (its recorded module, directly) when one
     of its providers is first used, and its hook called without pluggy when it is plainly marked."""
 
-    def __init__(
-        self,
-        plugins: tuple[PluginInfo, ...],
-        providers: tuple[ProviderInfo, ...],
-        *,
-        strict: bool = False,
-    ):
+    def __init__(self, view: View, *, strict: bool = False):
         self.strict = strict
-        self.plugins = plugins
-        self.providers = providers
+        self.view = view
         self._classes: dict[str, type[BaseProvider]] = {}
 
-    def load(self, plugin: str) -> "dict[str, type[BaseProvider]]":
+    def load(self, plugin: str) -> dict[str, type[BaseProvider]]:
         """Import ``plugin`` and check it registers exactly what the index says."""
-        recorded = next((p for p in self.plugins if p.name == plugin), None)
-        if recorded is None:
-            raise StaleIndexError(f"plugin {plugin!r} is not where the model index says")
-        mine = sorted(p for p in self.providers if p.plugin == plugin)
+        recorded, mine = self.view.plugin(plugin)
         ep = RecordedEntryPoint(recorded.name, recorded.value, recorded.distribution, recorded.version)
         # No names taken: the recorded ones are unique, so a name of another plugin's is a change too.
         info, loaded = load_plugin(ep, None, {}, recorded, strict=self.strict)
-        if info != recorded or sorted(record for record, _ in loaded) != mine:
+        if info != recorded or sorted(record for record, _ in loaded) != sorted(mine):
             raise StaleIndexError(f"plugin {plugin!r} changed since the model index was written")
         classes = {record.name: cls for record, cls in loaded}
         self._classes.update(classes)
         return classes
 
-    def provider_class(self, record: ProviderInfo) -> "type[BaseProvider]":
+    def provider_class(self, record: ProviderInfo) -> type[BaseProvider]:
         cls = self._classes.get(record.name)
         if cls is None:
             assert record.plugin is not None
@@ -354,6 +606,5 @@ class IndexedPlugins:
 
     def retry_failed(self) -> None:
         """Load again the plugins that failed when the index was written: a failure is never cached."""
-        for plugin in self.plugins:
-            if plugin.error is not None:
-                self.load(plugin.name)
+        for plugin in self.view.failed:
+            self.load(plugin)

@@ -1,14 +1,20 @@
 """The registry snapshot: validated provider records and the lookup tables resolution reads."""
 
-import threading
+from __future__ import annotations
+
 import warnings
+from _thread import allocate_lock  # threading's Lock, without importing threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
-from typing import NamedTuple
 
 from ._declarations import ProviderInfo, shadowing_aliases, shadowing_message
+from ._records import NamedTuple
 from .errors import PluginLoadWarning
 from .providers import BaseProvider
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._index import View
 
 __all__ = ["Loader", "PluginInfo", "Registry"]
 
@@ -39,7 +45,9 @@ class Registry:
     """An immutable snapshot of every registered provider, with lookup tables built once.
 
     Provider classes are fetched through ``loader`` on first use, so a snapshot read from the
-    model index imports only the plugins whose providers are actually asked for.
+    model index imports only the plugins whose providers are actually asked for. Given the index's
+    ``view`` (and no records), the records and tables are read from it on first use; until then an
+    exact model id is looked up in the index alone (``serving``).
     """
 
     def __init__(
@@ -52,28 +60,18 @@ class Registry:
         prefer: Sequence[str] = (),
         default_model: str | None = None,
         default_source: str = "default_model",
+        view: View | None = None,
     ):
-        records = sorted(providers, key=_by_name)
-        model_ids = frozenset(chain.from_iterable(record.models for record in records))
-        cleaned = records
-        for i, record in enumerate(records):
-            if not record.aliases:
-                continue
-            shadowing = shadowing_aliases(record, model_ids)
-            if shadowing:
-                warnings.warn(shadowing_message(record, shadowing), PluginLoadWarning, stacklevel=2)
-                cleaned[i] = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in model_ids))
-        self.providers: tuple[ProviderInfo, ...] = tuple(cleaned)
-        self.plugins: tuple[PluginInfo, ...] = tuple(plugins)
-        self.by_name: dict[str, ProviderInfo] = {r.name.lower(): r for r in self.providers}
-        self.by_model: dict[str, list[ProviderInfo]] = {}
-        for record in self.providers:
-            for model in record.models:
-                found = self.by_model.get(model)
-                if found is None:
-                    self.by_model[model] = [record]
-                else:
-                    found.append(record)
+        self._view = view
+        self._providers: tuple[ProviderInfo, ...] | None = None
+        self._plugins: tuple[PluginInfo, ...] | None = None
+        self._by_name: dict[str, ProviderInfo] | None = None
+        self._by_model: dict[str, list[ProviderInfo]] | None = None
+        if view is None:
+            self._fill(providers, plugins, warn=True)
+        else:
+            for message in view.shadowing():  # what building the tables would warn, warned now
+                warnings.warn(message, PluginLoadWarning, stacklevel=2)
         self._by_alias: dict[str, list[tuple[ProviderInfo, str]]] | None = None
         self._by_folded: dict[str, set[str]] | None = None
         self.prefer: tuple[str, ...] = tuple(name.lower() for name in prefer)
@@ -86,7 +84,80 @@ class Registry:
         """Whether the plugin part came from the model index (so a failure is worth a full discovery)."""
         self._loader = loader
         self._classes: dict[str, type[BaseProvider]] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
+
+    def _fill(self, providers: Iterable[ProviderInfo], plugins: Iterable[PluginInfo], *, warn: bool) -> None:
+        records = sorted(providers, key=_by_name)
+        model_ids = frozenset(chain.from_iterable(record.models for record in records))
+        cleaned = records
+        for i, record in enumerate(records):
+            if not record.aliases:
+                continue
+            shadowing = shadowing_aliases(record, model_ids)
+            if shadowing:
+                if warn:
+                    warnings.warn(shadowing_message(record, shadowing), PluginLoadWarning, stacklevel=3)
+                cleaned[i] = record._replace(aliases=tuple(a for a in record.aliases if a[0] not in model_ids))
+        by_model: dict[str, list[ProviderInfo]] = {}
+        for record in cleaned:
+            for model in record.models:
+                found = by_model.get(model)
+                if found is None:
+                    by_model[model] = [record]
+                else:
+                    found.append(record)
+        self._plugins = tuple(plugins)
+        self._by_name = {r.name.lower(): r for r in cleaned}
+        self._by_model = by_model
+        self._providers = tuple(cleaned)  # last: set means filled
+
+    def _filled(self) -> None:
+        """The records and tables, read from the index's view on first use (``StaleIndexError`` if damaged)."""
+        if self._providers is None:
+            assert self._view is not None
+            stored = self._view.everything()
+            self._fill(stored.configured, stored.plugins, warn=False)
+
+    @property
+    def providers(self) -> tuple[ProviderInfo, ...]:
+        """Every provider, by name."""
+        if self._providers is None:
+            self._filled()
+        assert self._providers is not None
+        return self._providers
+
+    @property
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Every plugin, in the order discovery found them (from the index: their records alone)."""
+        if self._plugins is None:
+            if self._view is not None:
+                self._plugins = self._view.plugins()
+            else:
+                self._filled()
+        assert self._plugins is not None
+        return self._plugins
+
+    @property
+    def by_name(self) -> dict[str, ProviderInfo]:
+        """Lower-cased provider name -> provider."""
+        if self._providers is None:
+            self._filled()
+        assert self._by_name is not None
+        return self._by_name
+
+    @property
+    def by_model(self) -> dict[str, list[ProviderInfo]]:
+        """Model id -> the providers serving it, by name."""
+        if self._providers is None:
+            self._filled()
+        assert self._by_model is not None
+        return self._by_model
+
+    def serving(self, model: str) -> list[ProviderInfo] | None:
+        """``by_model.get(model)``, from the index alone while the tables are not built."""
+        if self._providers is None and self._view is not None:
+            return self._view.serving(model)
+        return self.by_model.get(model)
 
     @property
     def by_alias(self) -> dict[str, list[tuple[ProviderInfo, str]]]:

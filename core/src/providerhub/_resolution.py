@@ -1,9 +1,9 @@
 """Model resolution: the rules that map a requested name to ordered (provider, model) candidates."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
 
 from ._declarations import ProviderInfo
+from ._records import NamedTuple
 from ._registry import Registry
 from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
 from .providers import BaseProvider
@@ -112,8 +112,9 @@ def _model_of(record: ProviderInfo, name: str) -> str:
 
 def match(registry: Registry, name: str) -> tuple[str, list[Pair]]:
     """Apply the rules in order: exact id, ``provider/model``, provider name, alias, unique case-insensitive."""
-    if name in registry.by_model:
-        return "id", [(record, name) for record in registry.by_model[name]]
+    served = registry.serving(name)  # from the model index alone on a warm start
+    if served:
+        return "id", [(record, name) for record in served]
     prefix, slash, rest = name.partition("/")
     if slash and prefix.lower() in registry.by_name:
         owner = registry.by_name[prefix.lower()]

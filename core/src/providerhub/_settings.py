@@ -13,10 +13,14 @@ import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
 
 from ._config import Config, default_path, load
+from ._records import NamedTuple
 from .errors import ConfigError, ConfigWarning
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class RouterSettings(NamedTuple):

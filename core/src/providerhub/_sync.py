@@ -1,9 +1,13 @@
 """Crossing between sync and async iteration, whatever loop the caller runs.
 
-Sync callers share one private event loop in a daemon thread, made on first use and shut down
-at interpreter exit (its async generators closed first, so loop-local sessions close cleanly).
-Every sync call runs on it, so connections a provider keeps per loop stay alive from one call
-to the next, and a call costs a task, not a thread, a loop and a TCP connection.
+A sync call made where no event loop runs is driven on a private loop of the calling thread,
+made on its first sync call and kept: the call costs a task, not a thread hand-over, and
+connections a provider keeps per loop stay alive from one call to the next. Loops of threads
+that have ended are closed at the next sync call that makes a loop, and every loop at
+interpreter exit (async generators first, so loop-local sessions close cleanly).
+
+A sync call made inside a running loop (which it cannot block) runs on one shared private loop
+in a daemon thread instead, made on first use and shut down at interpreter exit.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -23,6 +28,70 @@ _ITEM, _END, _ERROR = 0, 1, 2
 LOOP_THREAD = "providerhub-sync-loop"
 SHUTDOWN_SECONDS = 5.0
 """How long interpreter exit waits for the sync loop to close what its calls left open."""
+
+
+async def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """What a private loop runs last: cancel what is left, close async generators, stop the executor."""
+    for task in asyncio.all_tasks(loop):
+        if task is not asyncio.current_task():
+            task.cancel()
+    await asyncio.sleep(0)
+    await loop.shutdown_asyncgens()
+    await loop.shutdown_default_executor()
+
+
+class _CallerLoops:
+    """Each calling thread's private loop; a thread's loop is closed once the thread has ended."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._loops: list[tuple[threading.Thread, asyncio.AbstractEventLoop]] = []
+        self._registered = False
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        """This thread's loop, made on its first sync call."""
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is not None and not loop.is_closed():
+            return loop
+        loop = self._local.loop = asyncio.new_event_loop()
+        with self._lock:
+            ended = [lp for t, lp in self._loops if not t.is_alive()]
+            self._loops = [(t, lp) for t, lp in self._loops if t.is_alive()]
+            self._loops.append((threading.current_thread(), loop))
+            if not self._registered:
+                self._registered = True
+                atexit.register(self.close)
+        for old in ended:
+            _close(old)
+        return loop
+
+    def close(self) -> None:
+        """Close every loop not running now (at interpreter exit)."""
+        with self._lock:
+            loops, self._loops = self._loops, []
+        for _, loop in loops:
+            _close(loop)
+
+    def forget(self) -> None:
+        """In a forked child: the parent's loops share its file descriptors and are not the child's to run or close."""
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._loops = []
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a private loop that no thread runs, what it holds first."""
+    if loop.is_closed() or loop.is_running():
+        return
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(_finish(loop))
+    loop.close()
+
+
+_callers = _CallerLoops()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_callers.forget)
 
 
 class _SyncLoop:
@@ -72,16 +141,8 @@ class _SyncLoop:
         if loop is None or thread is None or self._pid != os.getpid() or not thread.is_alive():
             return
 
-        async def finish() -> None:
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-            await asyncio.sleep(0)
-            await loop.shutdown_asyncgens()
-            await loop.shutdown_default_executor()
-
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(finish(), loop).result(SHUTDOWN_SECONDS)
+            asyncio.run_coroutine_threadsafe(_finish(loop), loop).result(SHUTDOWN_SECONDS)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(SHUTDOWN_SECONDS)
         if not thread.is_alive():
@@ -91,30 +152,34 @@ class _SyncLoop:
 _shared = _SyncLoop()
 
 
-def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
-    """Yield what ``make()`` yields, driving it on the shared private loop of sync callers.
+def iterate(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
+    """Yield what ``make()`` yields, from sync code: on this thread's private loop, or on the
+    shared loop thread when a loop already runs here.
 
     Nothing starts before the first ``next()``. Closing the returned iterator early (or an
-    exception in the consumer) cancels the iteration's task and waits until its generator is
-    closed, so its connections are back in their pool before this returns. Called on the shared
-    loop's own thread (a sync call inside an answer driven there), it runs on a loop of its own
-    in a new thread instead, as waiting on the shared loop there would wait forever.
+    exception in the consumer) cancels the iteration and waits until its generator is closed, so
+    its connections are back in their pool before this returns. Called on the shared loop's own
+    thread (a sync call inside an answer driven there), it runs on a loop of its own in a new
+    thread instead, as waiting on the shared loop there would wait forever.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        yield from _iterate_here(make)
+        return
     loop = _shared.get()
     items: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
     cancel = _start_on(loop, make, items) if loop is not None else _start_on_own_loop(make, items)
     finished = False
+
+    def take() -> tuple[int, Any]:
+        nonlocal finished
+        entry = items.get()
+        finished = entry[0] != _ITEM
+        return entry
+
     try:
-        while True:
-            kind, value = items.get()
-            if kind == _ITEM:
-                yield value
-            elif kind == _ERROR:
-                finished = True
-                raise value
-            else:
-                finished = True
-                return
+        yield from _consume(take)
     finally:
         if not finished:
             with contextlib.suppress(RuntimeError):  # the loop has already closed
@@ -123,37 +188,111 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
                 pass
 
 
+def _consume(take: Callable[[], tuple[int, Any]]) -> Iterator[Any]:
+    """Yield the items ``take()`` hands over; at the outcome, re-raise its error or return."""
+    while True:
+        kind, value = take()
+        if kind == _ITEM:
+            yield value
+        elif kind == _ERROR:
+            raise value
+        else:
+            return
+
+
+async def _pump(make: Callable[[], AsyncIterator[T]], put: Callable[[tuple[int, Any]], object]) -> None:
+    """Iterate ``make()``, handing each item and then the outcome to ``put``; never raises, so
+    nothing escapes into a loop the caller does not own, and the generator is always closed."""
+    outcome: tuple[int, Any] = (_END, None)
+    agen: AsyncIterator[T] | None = None
+    try:
+        agen = make()
+        async for item in agen:
+            put((_ITEM, item))
+    except BaseException as exc:  # handed to the consumer, re-raised there
+        outcome = (_ERROR, exc)
+    finally:
+        aclose = getattr(agen, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except BaseException as exc:
+                if outcome[0] == _END:
+                    outcome = (_ERROR, exc)
+        put(outcome)
+
+
+def _iterate_here(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
+    """``iterate`` on this thread's loop, run only while the consumer waits for an item.
+
+    The loop stops as soon as an item or the outcome is ready, so a one-item answer costs one
+    run of the loop and a stream is read at most one loop pass ahead of its consumer.
+    """
+    loop = _callers.get()
+    items: deque[tuple[int, Any]] = deque()
+    waiting = False  # whether the consumer runs the loop for an item (and only then is it stopped)
+
+    def put(entry: tuple[int, Any]) -> None:
+        items.append(entry)
+        if waiting:
+            loop.stop()
+
+    finished = False
+
+    def take() -> tuple[int, Any]:
+        nonlocal waiting, finished
+        while not items:
+            waiting = True
+            try:
+                _run(loop)
+            finally:
+                waiting = False
+        entry = items.popleft()
+        finished = entry[0] != _ITEM
+        return entry
+
+    task = loop.create_task(_pump(make, put))
+    try:
+        yield from _consume(take)
+    finally:
+        if not finished:
+            _cancel(loop, task)
+
+
+def _cancel(loop: asyncio.AbstractEventLoop, task: asyncio.Task[None]) -> None:
+    """Cancel an answer and, when this thread can run its loop now, wait until the answer is closed."""
+    if loop.is_running():  # another thread runs it: the answer is cancelled and closed there
+        loop.call_soon_threadsafe(task.cancel)
+        return
+    task.cancel()
+    # CancelledError: cancelled before it first ran; RuntimeError: another loop runs on this thread
+    # (the answer is then closed on this loop's next run, or at exit)
+    with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+        loop.run_until_complete(task)
+
+
+_TWO_THREADS = "a sync answer is being iterated in two threads at once; iterate it in one thread at a time"
+
+
+def _run(loop: asyncio.AbstractEventLoop) -> None:
+    """Run ``loop`` until something stops it, with a clear error if another thread is running it."""
+    if loop.is_running():
+        raise RuntimeError(_TWO_THREADS)
+    loop.run_forever()
+
+
 def _start_on(
     loop: asyncio.AbstractEventLoop, make: Callable[[], AsyncIterator[T]], items: queue.SimpleQueue[tuple[int, Any]]
 ) -> Callable[[], object]:
     """Start iterating ``make()`` on ``loop``, each item and then the outcome put in ``items``; returns a canceller."""
     tasks: list[asyncio.Task[None]] = []
 
-    async def pump() -> None:
-        outcome: tuple[int, Any] = (_END, None)
-        agen: AsyncIterator[T] | None = None
-        try:
-            agen = make()
-            async for item in agen:
-                items.put((_ITEM, item))
-        except BaseException as exc:  # handed to the consumer, re-raised there; never out of the shared loop
-            outcome = (_ERROR, exc)
-        finally:
-            aclose = getattr(agen, "aclose", None)
-            if aclose is not None:
-                try:
-                    await aclose()
-                except BaseException as exc:
-                    if outcome[0] == _END:
-                        outcome = (_ERROR, exc)
-            items.put(outcome)
-
     def settle(task: asyncio.Task[None]) -> None:
         if task.cancelled():  # cancelled before it first ran: ``pump`` never reached its ``finally``
             items.put((_ERROR, asyncio.CancelledError()))
 
     def start() -> None:
-        task = loop.create_task(pump())
+        task = loop.create_task(_pump(make, items.put))
         task.add_done_callback(settle)
         tasks.append(task)
 

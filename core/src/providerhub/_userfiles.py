@@ -3,7 +3,6 @@ written whole and private."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
@@ -79,7 +78,7 @@ def write_private(path: str, data: bytes) -> None:
 
     Readers see the old file or the new one, never a mix; a failure leaves the old file as it was.
     """
-    import tempfile  # only when writing: a start that reads needs none of it
+    import tempfile  # only when writing: a start that reads needs none of it (nor contextlib below)
 
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -91,6 +90,8 @@ def write_private(path: str, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
+        import contextlib
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise

@@ -8,7 +8,8 @@ a retry, may succeed, as ``retryable`` says).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+
+from ._records import NamedTuple
 
 __all__ = [
     "AllProvidersFailedError",

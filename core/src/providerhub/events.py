@@ -3,7 +3,7 @@
 Consumers that want text keep ``isinstance(chunk, str)``; these tell the rest of the story.
 """
 
-from typing import NamedTuple
+from ._records import NamedTuple
 
 __all__ = [
     "FinishReason",

@@ -8,10 +8,14 @@ index calls a plugin's hook directly and never needs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
     from .providers import BaseProvider
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["HookimplMarker", "HookspecMarker", "hookimpl", "hookspec", "register_providers"]
 
@@ -20,35 +24,35 @@ PROJECT = "providerhub"
 IMPL_ATTR = PROJECT + "_impl"
 SPEC_ATTR = PROJECT + "_spec"
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 class HookimplMarker:
     """``pluggy.HookimplMarker("providerhub")``, attribute for attribute."""
 
-    @overload
-    def __call__(
-        self,
-        function: F,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> F: ...
+    if TYPE_CHECKING:  # typing's overload: only a type checker reads the overloads
 
-    @overload
-    def __call__(
-        self,
-        function: None = ...,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> Callable[[F], F]: ...
+        @overload
+        def __call__(
+            self,
+            function: F,
+            hookwrapper: bool = ...,
+            optionalhook: bool = ...,
+            tryfirst: bool = ...,
+            trylast: bool = ...,
+            specname: str | None = ...,
+            wrapper: bool = ...,
+        ) -> F: ...
+
+        @overload
+        def __call__(
+            self,
+            function: None = ...,
+            hookwrapper: bool = ...,
+            optionalhook: bool = ...,
+            tryfirst: bool = ...,
+            trylast: bool = ...,
+            specname: str | None = ...,
+            wrapper: bool = ...,
+        ) -> Callable[[F], F]: ...
 
     def __call__(
         self,

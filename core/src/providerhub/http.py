@@ -13,15 +13,16 @@ Duck-typed: aiohttp is not imported. A response is anything with ``status``, ``h
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
 from .errors import AuthenticationError, OptionsError, RateLimitError, ResponseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -86,6 +87,8 @@ def redact_url(url: object) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every URL in it passed through ``redact_url`` (for messages written by others)."""
+    import re  # here, as in the other functions using it: a start that resolves a model never needs it
+
     return re.sub(_URL_IN_TEXT, lambda m: redact_url(m.group(0)), text)
 
 
@@ -358,7 +361,7 @@ async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) ->
     return b"".join(parts)
 
 
-_DECODER = json.JSONDecoder()  # what json.loads uses when given no options
+_decoder: Any = None  # json's decoder with no options (what json.loads uses), made on first use
 
 
 def loads_json(body: bytes | str) -> Any:
@@ -367,24 +370,37 @@ def loads_json(body: bytes | str) -> Any:
     An object (the usual answer) is scanned directly: the same result as ``json.loads`` without its
     encoding sniffing and whitespace patterns, which cost more than scanning a short answer.
     """
+    decoder = _decoder or _make_decoder()
     try:
         if type(body) is bytes:
             if body[:1] != b"{" or body[1:2] == b"\x00":  # not UTF-8 starting an object: json.loads sniffs
-                return json.loads(body)
+                return _json().loads(body)
             text = body.decode("utf-8", "surrogatepass")  # what json.loads decodes such a body with
         elif type(body) is str and body[:1] == "{":
             text = body
         else:
-            return json.loads(body)
-        value, end = _DECODER.raw_decode(text)
+            return _json().loads(body)
+        value, end = decoder.raw_decode(text)
         if end != len(text):
             rest = text[end:]
             tail = rest.lstrip(" \t\n\r")
             if tail:
-                raise json.JSONDecodeError("Extra data", text, end + len(rest) - len(tail))
+                raise _json().JSONDecodeError("Extra data", text, end + len(rest) - len(tail))
         return value
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def _json() -> Any:
+    import json  # here: importing this module (as a provider's does) need not import json and re
+
+    return json
+
+
+def _make_decoder() -> Any:
+    global _decoder
+    _decoder = _json().JSONDecoder()
+    return _decoder
 
 
 # -- Retry-After ----------------------------------------------------------------------------------
@@ -403,6 +419,8 @@ def retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> 
     if raw is None:
         return None
     text = str(raw).strip()[:64]
+    import re
+
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return min(float(text), _MAX_RETRY_AFTER)
     from email.utils import parsedate_to_datetime  # only for an HTTP-date: it imports socket and more
@@ -431,6 +449,8 @@ def is_html(body: bytes, content_type: str | None = None) -> bool:
 def summarize(body: bytes, status: int | None, content_type: str | None = None) -> str:
     """A short, single-line excerpt of a body; an HTML page is named, never dumped."""
     if is_html(body, content_type):
+        import re
+
         match = re.search(_TITLE, body[:8192])
         title = " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
         where = f", status {status}" if status is not None else ""

@@ -9,10 +9,14 @@ it may be written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from .errors import MessagesError
-from .types import Message, Messages
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .types import Message, Messages
 
 __all__ = [
     "content_text",

@@ -5,17 +5,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
 from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
-from .types import AsyncResult, CreateResult, MediaListType, Messages
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    from .types import AsyncResult, CreateResult, MediaListType, Messages
+
+    P = TypeVar("P", bound="type[BaseProvider]")
 
 __all__ = ["AsyncGeneratorProvider", "BaseProvider", "ProviderModelMixin", "settable"]
 
 _FROZEN_SEQUENCES = ("models", "vision_models")
 _FROZEN_MAPPINGS = ("model_aliases", "options")
-
-P = TypeVar("P", bound="type[BaseProvider]")
 
 
 class BaseProvider(ABC):
@@ -169,9 +173,9 @@ class AsyncGeneratorProvider(BaseProvider):
         The generator runs on a private loop in a worker thread, so a caller's loop is never
         re-entered (no nest_asyncio) and is not blocked longer than it waits for each chunk.
         """
-        from ._sync import iterate_in_thread
+        from ._sync import iterate
 
-        return iterate_in_thread(lambda: cls.create_async_generator(model, messages, **kwargs))
+        return iterate(lambda: cls.create_async_generator(model, messages, **kwargs))
 
 
 class ProviderModelMixin:

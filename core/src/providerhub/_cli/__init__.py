@@ -22,8 +22,6 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any, TextIO
 
 from providerhub.errors import PluginLoadWarning
 from providerhub.http import redact
@@ -51,6 +49,11 @@ from ._status import (
     describe,
     exit_code,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TextIO
 
 __all__ = ["main"]
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import providerhub
+from providerhub import _default
 from providerhub._resolution import close_matches
 from providerhub.errors import ProviderNotFoundError, name_list
 
 from ._output import PROG, Context, one_line, write_json, write_table, yes
 from ._status import EXIT_OK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _plugins(ctx: Context) -> list[providerhub.PluginInfo]:
@@ -157,12 +160,21 @@ def cmd_models(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _priority(candidate: providerhub.Candidate) -> int | None:
+    """A candidate's priority, from the records serving its model: with the model index warm, no others are read."""
+    registry = _default.registry()
+    for record in registry.serving(candidate.model) or ():
+        if record.name == candidate.provider:
+            return record.priority
+    found = registry.by_name.get(candidate.provider.lower())  # a model id passed through to an any_model provider
+    return found.priority if found is not None else None
+
+
 def cmd_resolve(ctx: Context) -> int:
     media: providerhub.MediaListType | None = [(ctx.args.image, None)] if ctx.args.image else None
     found = providerhub.resolve(ctx.args.model, media=media)
-    priority = {p.name: p.priority for p in providerhub.list_providers()}
     candidates = [
-        {"provider": c.provider, "model": c.model, "plugin": c.plugin, "priority": priority.get(c.provider)}
+        {"provider": c.provider, "model": c.model, "plugin": c.plugin, "priority": _priority(c)}
         for c in found.candidates
     ]
     if ctx.args.json:

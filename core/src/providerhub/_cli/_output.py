@@ -3,15 +3,17 @@ stdout failures told apart from a provider's, and plugin warnings as one line ea
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import os
 import re
-from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
 
+from providerhub._records import NamedTuple
 from providerhub.http import redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, TextIO
 
 PROG = "providerhub"
 
@@ -69,6 +71,8 @@ class Output(io.TextIOBase):
 
 def quiet_stdout(out: TextIO | None) -> None:
     """Point fd 1 at /dev/null, so the interpreter's last flush of a failed stdout stays silent."""
+    import contextlib
+
     with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno() if out is not None else 1)
 
@@ -80,7 +84,8 @@ def yes(flag: bool) -> str:
 def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
     """Aligned plain-text columns; the last column is not padded."""
     cells = [["-" if c is None or c == "" else str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    columns = zip(*cells, strict=True) if cells else ([] for _ in headers)
+    widths = [max(len(h), *map(len, column)) for h, column in zip(headers, columns, strict=True)]
     line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
     for row in [headers, *cells]:
         out.write(line.format(*row))
@@ -92,6 +97,8 @@ def one_line(text: str | None) -> str | None:
 
 
 def write_json(data: object, out: TextIO) -> None:
+    import json
+
     out.write(json.dumps(data, indent=2) + "\n")
 
 

@@ -27,19 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
 
-from providerhub import (
-    AsyncGeneratorProvider,
-    ProviderHubError,
-    ProviderModelMixin,
-    format_prompt,
-    raise_for_status,
-    validate_messages,
-)
-from providerhub.http import getenv, read_body, timeout_seconds
+from providerhub import AsyncGeneratorProvider, ProviderHubError, ProviderModelMixin, format_prompt, validate_messages
+from providerhub.http import getenv, raise_for_status, read_body, timeout_seconds  # http: no lazy import on a start
 
+TYPE_CHECKING = False  # not typing's: resolving a model imports this module, and need not import typing
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
