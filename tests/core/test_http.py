@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import time
 from collections.abc import AsyncIterator
 from email.utils import formatdate
+from typing import Any
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
@@ -15,6 +19,7 @@ from hypothesis import strategies as st
 
 from providerhub import AuthenticationError, RateLimitError, ResponseError, raise_for_status
 from providerhub.http import (
+    getenv,
     iter_lines,
     loads_json,
     read_body,
@@ -106,11 +111,16 @@ async def with_retry_after(request: web.Request) -> web.Response:
     return web.Response(status=503, text="busy", headers={"Retry-After": request.query["after"]})
 
 
+async def sized(request: web.Request) -> web.Response:
+    return web.Response(body=b"x" * int(request.query["n"]), content_type="application/json")
+
+
 @pytest.fixture
 async def hostile_url() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/endless", endless)
     app.router.add_get("/retry", with_retry_after)
+    app.router.add_get("/sized", sized)
     async with serve_app(app) as url:
         yield url
 
@@ -123,6 +133,68 @@ async def test_read_body_stops_at_the_cap(hostile_url: str) -> None:
     assert caught.value.status == 200
     assert "s3cr3t" not in str(caught.value) and "key=***" in str(caught.value)
     assert time.monotonic() - started < 10
+
+
+async def test_read_body_reads_the_cap_from_the_environment_at_each_call(
+    hostile_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def read(size: int) -> bytes:
+        async with aiohttp.ClientSession() as session, session.get(f"{hostile_url}/sized?n={size}") as response:
+            return await read_body(response)
+
+    monkeypatch.setenv("PROVIDERHUB_MAX_RESPONSE_BYTES", "1000")
+    with pytest.raises(ResponseError, match=r"answered more than 1,000 bytes"):
+        await read(2000)
+    monkeypatch.setenv("PROVIDERHUB_MAX_RESPONSE_BYTES", "3000")
+    assert await read(2000) == b"x" * 2000
+    monkeypatch.setenv("PROVIDERHUB_MAX_RESPONSE_BYTES", "1_500")
+    with pytest.raises(ResponseError, match=r"answered more than 1,500 bytes"):
+        await read(2000)
+    monkeypatch.delenv("PROVIDERHUB_MAX_RESPONSE_BYTES")
+    assert await read(2000) == b"x" * 2000
+    monkeypatch.setenv("PROVIDERHUB_MAX_RESPONSE_BYTES", "lots")
+    with pytest.raises(ValueError, match="PROVIDERHUB_MAX_RESPONSE_BYTES must be a positive whole number"):
+        await read(10)
+
+
+_NAME = "PROVIDERHUB_TEST_GETENV"
+
+
+def test_getenv_sees_every_change_between_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_NAME, raising=False)
+    assert getenv(_NAME) is None
+    monkeypatch.setenv(_NAME, "one")
+    assert getenv(_NAME) == "one"
+    assert getenv(_NAME) is getenv(_NAME)  # an unchanged value is one str, not a new one per read
+    monkeypatch.setenv(_NAME, "two")
+    assert getenv(_NAME) == "two"
+    os.environ[_NAME] = "one"  # the first value again, set another way
+    assert getenv(_NAME) == "one"
+    monkeypatch.setenv(_NAME, "")
+    assert getenv(_NAME) == ""
+    monkeypatch.delenv(_NAME)
+    assert getenv(_NAME) is None
+    with mock.patch.dict(os.environ, {_NAME: "patched"}):
+        assert getenv(_NAME) == "patched"
+    assert getenv(_NAME) is None
+
+
+@given(st.lists(st.one_of(st.none(), st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")))))
+def test_getenv_answers_as_os_environ_get(values: list[str | None]) -> None:
+    try:
+        for value in values:
+            if value is None:
+                os.environ.pop(_NAME, None)
+            else:
+                os.environ[_NAME] = value
+            assert getenv(_NAME) == os.environ.get(_NAME)
+    finally:
+        os.environ.pop(_NAME, None)
+
+
+def test_getenv_reads_a_mapping_put_in_place_of_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "environ", {_NAME: "elsewhere"})
+    assert getenv(_NAME) == "elsewhere"
 
 
 async def test_an_endless_error_body_gives_a_bounded_excerpt(hostile_url: str) -> None:
@@ -182,9 +254,42 @@ def test_redact_hides_planted_secrets(password: str, token: str) -> None:
     assert quote(password, safe="") not in text and quote(token, safe="") not in text
 
 
-def test_loads_json_turns_deep_nesting_into_value_error() -> None:
+@pytest.mark.parametrize("start", ["[", '{"a": '])
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_loads_json_turns_deep_nesting_into_value_error(start: str, kind: type) -> None:
+    text = start * 100_000 + "1" + start[0].replace("[", "]").replace("{", "}") * 100_000
     with pytest.raises(ValueError, match="nested too deeply"):
-        loads_json("[" * 100_000 + "]" * 100_000)
+        loads_json(text if kind is str else text.encode())
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _outcome(parse: Any, body: bytes | str) -> tuple[str, object]:
+    try:
+        return "value", parse(body)
+    except ValueError as exc:
+        return type(exc).__name__, str(exc)
+
+
+@given(
+    value=_JSON,
+    before=st.sampled_from(["", " ", "\n\t", "\ufeff"]),
+    after=st.sampled_from(["", " \r\n", "x", " ]", "{}", "\x00"]),
+    encoding=st.sampled_from([None, "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]),
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_loads_json_answers_as_json_loads_does(
+    value: object, before: str, after: str, encoding: str | None, cut: int
+) -> None:
+    text = before + json.dumps(value, ensure_ascii=False) + after
+    body: bytes | str = text if encoding is None else text.encode(encoding, "surrogatepass")
+    assert _outcome(loads_json, body) == _outcome(json.loads, body)
+    assert _outcome(loads_json, body[: len(body) - cut]) == _outcome(json.loads, body[: len(body) - cut])
 
 
 @pytest.mark.parametrize("value", [0, -1, float("inf"), float("nan"), 10**400, "3", None, True])

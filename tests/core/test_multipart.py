@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from providerhub import multipart
 from providerhub.multipart import encode_form
 
 
@@ -78,3 +80,26 @@ def test_any_value_round_trips(text: str, data: bytes, filename: str) -> None:
 
 def test_boundary_differs_per_form() -> None:
     assert encode_form([("a", "b")])[1] != encode_form([("a", "b")])[1]
+
+
+def test_a_value_holding_the_boundary_gets_another_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter([b"\x01" * 16, b"\x02" * 16])
+    monkeypatch.setattr(multipart.os, "urandom", lambda n: next(draws))
+    taken = "01" * 16  # what the first draw gives: the text field and the file carry it
+    body, content_type = encode_form(
+        [("t", f"x{taken}y")], [("f", "a.bin", "application/octet-stream", taken.encode())]
+    )
+    assert content_type == "multipart/form-data; boundary=" + "02" * 16
+    assert parse(body, content_type) == [
+        ("t", None, "text/plain", f"x{taken}y".encode()),
+        ("f", "a.bin", "application/octet-stream", taken.encode()),
+    ]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.text()), max_size=4), st.lists(st.binary(), max_size=2))
+def test_the_boundary_appears_only_as_the_separator(fields: list[tuple[str, str]], blobs: list[bytes]) -> None:
+    files = [("f", f"{i}.bin", "application/octet-stream", blob) for i, blob in enumerate(blobs)]
+    body, content_type = encode_form(fields, files)
+    boundary = content_type.rpartition("=")[2].encode()
+    assert body.count(boundary) == len(fields) + len(files) + 1
+    assert body.endswith(b"--" + boundary + b"--\r\n")

@@ -15,6 +15,7 @@ import pytest
 from providerhub._sync import iterate
 from providerhub_dynaspark import Dynaspark
 from providerhub_dynaspark.client import _sessions
+from providerhub_dynaspark.provider import DEFAULT_TIMEOUT
 from support.dynaspark_standin import Standin
 from support.net import ForwardProxy, wait_until
 from support.processes import STRICT, run_python
@@ -54,6 +55,23 @@ async def test_a_callers_session_is_used_and_left_open(dynaspark_server: Standin
         assert not session.closed
         assert _sessions.peek() is None, "the shared session was not needed"
     assert len(set(dynaspark_server.peers)) == 1
+
+
+async def test_a_callers_session_gets_the_request_timeout_not_its_own(dynaspark_server: Standin) -> None:
+    dynaspark_server.respond_with(delay=0.5)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session:
+        assert await ask(api_endpoint=dynaspark_server.url, session=session) == ["echo[gemini-1.5-flash]: Hello"]
+        with pytest.raises(TimeoutError):
+            await ask(api_endpoint=dynaspark_server.url, session=session, timeout=0.2)
+
+
+async def test_the_shared_session_times_out_at_the_default_timeout(dynaspark_server: Standin) -> None:
+    await ask(api_endpoint=dynaspark_server.url)  # a request with the default timeout passes none: the session's holds
+    session = _sessions.peek()
+    assert session is not None and session.timeout == aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT)
+    dynaspark_server.respond_with(delay=5.0)
+    with pytest.raises(TimeoutError):  # another timeout is passed with its request
+        await ask(api_endpoint=dynaspark_server.url, timeout=0.2)
 
 
 def test_each_loop_gets_its_own_session_closed_when_the_loop_ends(threaded_server: Standin) -> None:

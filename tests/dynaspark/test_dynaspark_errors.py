@@ -182,3 +182,13 @@ async def test_timeout_must_be_finite_and_positive(timeout: Any) -> None:
     with pytest.raises(OptionsError, match="timeout must be a (finite, positive )?number of seconds"):
         async for _ in Dynaspark.create_async_generator("gemini-1.5-flash", HELLO, timeout=timeout):
             pass
+
+
+async def test_a_refused_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = closed_endpoint().removesuffix("/generate_response")
+    for name in ("http_proxy", "no_proxy", "NO_PROXY", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    error = await fault(closed_endpoint())
+    assert isinstance(error, ProviderConnectionError)
+    assert f"through proxy {proxy}" in str(error)

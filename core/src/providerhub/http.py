@@ -32,6 +32,7 @@ __all__ = [
     "byte_limit",
     "error_for_status",
     "env_proxy",
+    "getenv",
     "is_html",
     "iter_body",
     "iter_lines",
@@ -109,28 +110,80 @@ def proxy_url(value: object) -> str:
     return text
 
 
+# The os.environ mapping and its storage, read directly: ``os.environ.get`` encodes the name,
+# raises and catches a KeyError for a missing variable and decodes a present one on every call
+# (about 1 us), and a request reads several variables. Writes through ``os.environ`` (setenv,
+# ``monkeypatch``, ``mock.patch.dict``) update that storage, so nothing read here goes stale.
+_ENVIRON = os.environ
+_STORE: dict[Any, Any] | None = getattr(_ENVIRON, "_data", None)
+_ENCODE_KEY = getattr(_ENVIRON, "encodekey", None)
+_DECODE_VALUE = getattr(_ENVIRON, "decodevalue", None)
+if not (isinstance(_STORE, dict) and callable(_ENCODE_KEY) and callable(_DECODE_VALUE)):  # not CPython's mapping
+    _STORE = None
+_MAX_BODY_KEY = _ENCODE_KEY(MAX_BODY_ENV) if _STORE is not None else None  # type: ignore[misc]
+_KEYS: dict[str, Any] = {}  # a name to its key in the storage (names asked for are a fixed few)
+_VALUES: dict[str, tuple[Any, str]] = {}  # a name to (stored value, its text): one str per value, not per read
+
+
+def getenv(name: str) -> str | None:
+    """``os.environ.get(name)`` at a fraction of its cost, for variables read on every request.
+
+    The value is read at each call (a change between two calls is seen by the second); the text
+    of an unchanged value is the same ``str`` object each time, so a waiting request holds none.
+    """
+    store = _STORE
+    if store is None or os.environ is not _ENVIRON:  # another mapping put in place of os.environ
+        return os.environ.get(name)
+    key = _KEYS.get(name)
+    if key is None:
+        key = _KEYS[name] = _ENCODE_KEY(name)  # type: ignore[misc]
+    raw = store.get(key)
+    if raw is None:
+        return None
+    known = _VALUES.get(name)
+    if known is not None and known[0] is raw:  # the very value decoded before (held here, so not a reused id)
+        return known[1]
+    value: str = _DECODE_VALUE(raw)  # type: ignore[misc]
+    _VALUES[name] = (raw, value)
+    return value
+
+
+# The proxy variables by URL scheme: lower-case name (which wins), upper-case name; and their keys
+# in the environment's storage, for the usual answer (neither is set) in two dictionary look-ups.
+_PROXY_NAMES = {"http": ("http_proxy", "HTTP_PROXY"), "https": ("https_proxy", "HTTPS_PROXY")}
+_PROXY_KEYS = {
+    scheme: tuple(_ENCODE_KEY(name) for name in names)  # type: ignore[misc]
+    for scheme, names in (_PROXY_NAMES.items() if _STORE is not None else ())
+}
+
+
 def env_proxy(url: str) -> str | None:
     """The proxy ``HTTP_PROXY`` / ``HTTPS_PROXY`` (or ``http_proxy`` / ``https_proxy``, which win) name
     for ``url``, unless ``NO_PROXY`` exempts its host; else ``None``.
 
-    A few environment look-ups, cheap enough for every request: aiohttp's ``trust_env`` instead
-    re-reads the whole environment and ``~/.netrc`` in worker threads on each request.
+    A few environment look-ups (``getenv``), cheap enough for every request: aiohttp's ``trust_env``
+    instead re-reads the whole environment and ``~/.netrc`` in worker threads on each request.
     """
     scheme, sep, _ = url.partition("://")
     if not sep:
         return None
-    scheme = scheme.lower()
-    environ = os.environ
-    value = environ.get(f"{scheme}_proxy")
+    keys = _PROXY_KEYS.get(scheme)
+    if keys is not None and os.environ is _ENVIRON and _STORE.get(keys[0]) is None and _STORE.get(keys[1]) is None:  # type: ignore[union-attr]
+        return None
+    names = _PROXY_NAMES.get(scheme)
+    if names is None:
+        scheme = scheme.lower()
+        names = _PROXY_NAMES.get(scheme) or (f"{scheme}_proxy", f"{scheme.upper()}_PROXY")
+    value = getenv(names[0])
     if value is None:  # a lower-case variable, even empty, wins over the upper-case one
-        value = environ.get(f"{scheme.upper()}_PROXY")
-        if value and scheme == "http" and "REQUEST_METHOD" in environ:  # CGI: HTTP_PROXY may come from a request header
-            value = None
+        value = getenv(names[1])
+        if value and names[0] == "http_proxy" and getenv("REQUEST_METHOD") is not None:
+            value = None  # CGI: HTTP_PROXY may come from a request header
     if not value:
         return None
-    no_proxy = environ.get("no_proxy")
+    no_proxy = getenv("no_proxy")
     if no_proxy is None:
-        no_proxy = environ.get("NO_PROXY")
+        no_proxy = getenv("NO_PROXY")
     if no_proxy:
         from urllib.parse import urlsplit
         from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]  # not in the stubs
@@ -170,7 +223,7 @@ async def proxy_for(url: str, proxy: str | None = None) -> tuple[str | None, Any
 
 def byte_limit(env: str, default: int) -> int:
     """A size cap from the environment variable ``env`` (a positive whole number of bytes), else ``default``."""
-    raw = os.environ.get(env)
+    raw = getenv(env)
     if raw is None:  # the common case, asked on every request: nothing more to do
         return default
     raw = raw.strip()
@@ -187,6 +240,8 @@ def byte_limit(env: str, default: int) -> int:
 
 def timeout_seconds(value: object, name: str = "timeout") -> float:
     """``value`` as a number of seconds, or an ``OptionsError`` (a ``ValueError``) if not finite and positive."""
+    if type(value) is float and 0.0 < value < math.inf:  # the common case, asked on every request (NaN fails it)
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise OptionsError(f"{name} must be a number of seconds, not {type(value).__name__}")
     try:
@@ -232,21 +287,22 @@ async def read_body(response: Any, limit: int | None = None, *, provider: str | 
     A body framed by a ``Content-Length`` within the cap and not compressed is read in one go
     (the framing bounds it); any other is counted chunk by chunk.
     """
-    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
+    if limit is not None:
+        cap = limit
+    elif _STORE is not None and os.environ is _ENVIRON and _STORE.get(_MAX_BODY_KEY) is None:
+        cap = MAX_BODY_BYTES  # the usual case, known in one look-up
+    else:
+        cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES)
     length = getattr(response, "content_length", None)
-    if type(length) is int and 0 <= length <= cap and not _encoded(response) and hasattr(response, "read"):
-        body: bytes = await response.read()
-        if len(body) > cap:  # a framing that did not hold: refused as a long stream is
-            raise _error(response, provider, f"answered more than {cap:,} bytes; the answer was cut off")
-        return body
+    if type(length) is int and 0 <= length <= cap and hasattr(response, "read"):
+        headers = getattr(response, "headers", None)
+        encoding = headers.get("Content-Encoding") if headers is not None else None
+        if not encoding or str(encoding).strip().lower() == "identity":  # not compressed: it cannot grow
+            body: bytes = await response.read()
+            if len(body) > cap:  # a framing that did not hold: refused as a long stream is
+                raise _error(response, provider, f"answered more than {cap:,} bytes; the answer was cut off")
+            return body
     return b"".join([chunk async for chunk in iter_body(response, cap, provider=provider)])
-
-
-def _encoded(response: Any) -> bool:
-    """Whether the body is sent compressed (it may then grow past its ``Content-Length``)."""
-    headers = getattr(response, "headers", None)
-    encoding = headers.get("Content-Encoding") if headers is not None else None
-    return bool(encoding) and str(encoding).strip().lower() != "identity"
 
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -305,14 +361,46 @@ async def read_excerpt_body(response: Any, limit: int = MAX_ERROR_BODY_BYTES) ->
     return b"".join(parts)
 
 
-def loads_json(body: bytes | str) -> Any:
-    """``json.loads`` whose every failure, nesting too deep included, is a ``ValueError``."""
-    import json  # here: importing this module (as a provider's does) need not import json and re
+_decoder: Any = None  # json's decoder with no options (what json.loads uses), made on first use
 
+
+def loads_json(body: bytes | str) -> Any:
+    """``json.loads`` whose every failure, nesting too deep included, is a ``ValueError``.
+
+    An object (the usual answer) is scanned directly: the same result as ``json.loads`` without its
+    encoding sniffing and whitespace patterns, which cost more than scanning a short answer.
+    """
+    decoder = _decoder or _make_decoder()
     try:
-        return json.loads(body)
+        if type(body) is bytes:
+            if body[:1] != b"{" or body[1:2] == b"\x00":  # not UTF-8 starting an object: json.loads sniffs
+                return _json().loads(body)
+            text = body.decode("utf-8", "surrogatepass")  # what json.loads decodes such a body with
+        elif type(body) is str and body[:1] == "{":
+            text = body
+        else:
+            return _json().loads(body)
+        value, end = decoder.raw_decode(text)
+        if end != len(text):
+            rest = text[end:]
+            tail = rest.lstrip(" \t\n\r")
+            if tail:
+                raise _json().JSONDecodeError("Extra data", text, end + len(rest) - len(tail))
+        return value
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def _json() -> Any:
+    import json  # here: importing this module (as a provider's does) need not import json and re
+
+    return json
+
+
+def _make_decoder() -> Any:
+    global _decoder
+    _decoder = _json().JSONDecoder()
+    return _decoder
 
 
 # -- Retry-After ----------------------------------------------------------------------------------

@@ -47,6 +47,15 @@ def content_text(content: Any, where: str = "content") -> str:
 
 def validate_messages(messages: Any) -> Messages:
     """Return ``messages`` if it is a non-empty list of ``{"role", "content"}`` dicts, else raise ``MessagesError``."""
+    if type(messages) is list and messages:  # the common shape, checked on every request: plain dicts of text
+        for message in messages:
+            if type(message) is not dict:
+                break
+            role = message.get("role")
+            if type(role) is not str or not role or type(message.get("content")) is not str:
+                break
+        else:
+            return list(messages)
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         raise MessagesError(f"messages must be a list of {{'role', 'content'}} dicts, not {type(messages).__name__}")
     if not messages:
@@ -67,7 +76,8 @@ def format_prompt(messages: Sequence[Message]) -> str:
     """One prompt for services that take a single text: a lone message is its own text,
     a conversation becomes ``Role: text`` lines ending with ``Assistant:``."""
     if len(messages) == 1:
-        return content_text(messages[0]["content"])
+        content = messages[0]["content"]
+        return content if type(content) is str else content_text(content)
     lines = [f"{m['role'].capitalize()}: {content_text(m['content'])}" for m in messages]
     lines.append("Assistant:")
     return "\n".join(lines)

@@ -1,8 +1,9 @@
-"""The HTTP exchange with the Dynaspark service, imported on the first request.
+"""The HTTP side of a Dynaspark request, imported on the first request.
 
 Keeping it apart keeps ``import providerhub_dynaspark`` (which model resolution may do) free of
 asyncio and aiohttp. Requests share one ``aiohttp.ClientSession`` per event loop (keep-alive),
-closed when the loop shuts down.
+closed when the loop shuts down. The provider's generator awaits the POST built here itself, so a
+waiting request holds one frame of its own, not a coroutine under it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import os
 import sys
 from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from providerhub import (
     ProviderConnectionError,
@@ -21,16 +23,18 @@ from providerhub import (
     ProviderHubError,
     ProviderTimeoutError,
     ResponseError,
-    raise_for_status,
 )
 from providerhub.errors import name_list
-from providerhub.http import is_html, loads_json, proxy_for, proxy_url, read_body, redact, redact_url, summarize
+from providerhub.http import env_proxy, is_html, loads_json, proxy_for, proxy_url, redact, redact_url, summarize
 from providerhub.loop_local import LoopLocal
 from providerhub.media import media_items, to_image_async
 from providerhub.multipart import encode_form
 
+from .provider import DEFAULT_TIMEOUT
+
 if TYPE_CHECKING:
     from aiohttp import ClientSession, ClientTimeout
+    from aiohttp.client import _RequestContextManager
 
     from providerhub import Image, MediaListType, MediaType
 
@@ -54,7 +58,8 @@ def _new_session() -> ClientSession:
 
     # No trust_env: it costs two worker-thread hops per request; the proxy variables are read per
     # request by ``providerhub.http.proxy_for`` instead.
-    return aiohttp.ClientSession(headers=_HEADERS)
+    # Its timeout is the default one, so a request with that timeout passes none.
+    return aiohttp.ClientSession(headers=_HEADERS, timeout=_timeout(DEFAULT_TIMEOUT))
 
 
 async def _close_session(session: ClientSession) -> None:
@@ -77,7 +82,7 @@ async def _one_image(media: MediaListType | MediaType | None) -> Image | None:
     return await to_image_async(source, filename)
 
 
-def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str:
+def answer(body: bytes, status: int, content_type: str | None, url: str) -> str:
     """The ``response`` text of a 2xx answer, or a ``ResponseError`` saying what came instead (``url`` masked there)."""
 
     def fail(what: str) -> ResponseError:
@@ -113,15 +118,14 @@ def _answer(body: bytes, status: int, content_type: str | None, url: str) -> str
 _aiohttp: ModuleType | None = None
 
 
-async def _import_aiohttp() -> ModuleType:
-    """aiohttp, imported off the loop on the first request (an import would stall the loop) and kept."""
+async def load() -> None:
+    """Import aiohttp off the loop (an import would stall it) before the first request uses it."""
     global _aiohttp
     if "aiohttp" not in sys.modules:
         await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "aiohttp")
     import aiohttp
 
     _aiohttp = aiohttp
-    return aiohttp
 
 
 @functools.lru_cache(maxsize=16)
@@ -131,7 +135,21 @@ def _timeout(seconds: float) -> ClientTimeout:
     return aiohttp.ClientTimeout(total=seconds)
 
 
-async def post(
+def _text_form(prompt: str, model: str) -> tuple[bytes, str]:
+    """The form of a request without an image: the bytes ``encode_form`` gives for these two fields,
+    written in one format (a generic encoder costs more than the rest of the request's own code)."""
+    boundary = os.urandom(16).hex()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="user_input"\r\n\r\n{prompt}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="ai_model"\r\n\r\n{model}\r\n--{boundary}--\r\n'
+    ).encode()
+    if body.count(boundary.encode()) != 3:
+        # A field holds the boundary (astronomically rare): encode_form picks another.
+        return encode_form((("user_input", prompt), ("ai_model", model)))
+    return body, "multipart/form-data; boundary=" + boundary
+
+
+def request(
     url: str,
     prompt: str,
     model: str,
@@ -139,14 +157,32 @@ async def post(
     proxy: str | None,
     limit: float,
     session: ClientSession | None,
-) -> str:
-    """Send one request and return the answer's text; every fault is a ``providerhub`` error.
-
-    ``limit`` covers the whole exchange: reading the image, connecting, and reading the answer.
-    URLs appear in messages without user-info or query values.
-    """
+) -> _RequestContextManager | None:
+    """The POST of one request, not yet sent; ``None`` when an image is to be read or the environment
+    names a proxy, which ``prepare`` does first. Needs ``load()`` done."""
     if proxy is not None:
         proxy_url(proxy)  # an invalid proxy URL is the caller's error (OptionsError), not a failed connection
+    elif env_proxy(url) is not None:
+        return None
+    if media:
+        return None
+    body, form_type = _text_form(prompt, model)
+    if session is None and proxy is None and limit == DEFAULT_TIMEOUT:  # the shared session's own settings
+        return _sessions.get().post(url, data=body, headers={"Content-Type": form_type})
+    return _post(url, (body, form_type), proxy, None, limit, session)
+
+
+async def prepare(
+    url: str,
+    prompt: str,
+    model: str,
+    media: MediaListType | MediaType | None,
+    proxy: str | None,
+    limit: float,
+    session: ClientSession | None,
+) -> tuple[_RequestContextManager, str | None]:
+    """The POST of a request ``request`` left: its image read and checked (within ``limit``) and the
+    environment's proxy looked up; and the proxy it goes through."""
     budget = limit
     if media:  # no task and no timer for a request without one
         loop = asyncio.get_running_loop()
@@ -157,32 +193,43 @@ async def post(
             raise ProviderTimeoutError(f"{_NAME}: reading the image took longer than {limit:g} s") from None
         budget = max(deadline - loop.time(), 0.001)
         files = [("file", image.filename, image.content_type, image.data)] if image is not None else []
-        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)), files)
+        form = encode_form((("user_input", prompt), ("ai_model", model)), files)
         del image, files  # the image's bytes are in the body now: a waiting request holds them once
-    else:  # the fields are not kept in a local: a waiting request holds only what it sends
-        body, form_type = encode_form((("user_input", prompt), ("ai_model", model)))
-    aiohttp = _aiohttp or await _import_aiohttp()
-    # The shared sessions carry the browser headers already; a caller's session gets them here.
-    headers = {"Content-Type": form_type} if session is None else {**_HEADERS, "Content-Type": form_type}
-    client = session if session is not None else _sessions.get()
-    try:
-        proxy, proxy_auth = await proxy_for(url, proxy)
-        async with client.post(
-            url, data=body, headers=headers, proxy=proxy, proxy_auth=proxy_auth, timeout=_timeout(budget)
-        ) as response:
-            status = response.status
-            if status >= 400:
-                await raise_for_status(response, _NAME)
-            body = await read_body(response, provider=_NAME)
-            content_type = response.headers.get("Content-Type")
-    except ProviderHubError:
-        raise
-    except (asyncio.TimeoutError, TimeoutError) as exc:
+    else:
+        form = _text_form(prompt, model)
+    proxy_auth = None
+    if proxy is None:
+        proxy, proxy_auth = await proxy_for(url)
+    return _post(url, form, proxy, proxy_auth, budget, session), proxy
+
+
+def _post(
+    url: str, form: tuple[bytes, str], proxy: str | None, proxy_auth: Any, budget: float, session: ClientSession | None
+) -> _RequestContextManager:
+    body, form_type = form
+    if session is not None:  # a caller's session gets the browser headers here; the shared ones carry them
+        headers = {**_HEADERS, "Content-Type": form_type}
+    else:
+        headers = {"Content-Type": form_type}
+        session = _sessions.get()
+    return session.post(url, data=body, headers=headers, proxy=proxy, proxy_auth=proxy_auth, timeout=_timeout(budget))
+
+
+def failures() -> tuple[type[BaseException], ...]:
+    """What an exchange may raise that ``failure`` turns into a ``providerhub`` error."""
+    aiohttp = _aiohttp or importlib.import_module("aiohttp")  # loaded already: a request was made
+    return (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError, ValueError)
+
+
+def failure(
+    exc: BaseException, url: str, proxy: str | None, limit: float
+) -> tuple[ProviderHubError, BaseException | None]:
+    """The error to raise for what an exchange with ``url`` raised, and its cause (``None`` when the
+    original's message would show a secret): typed, readable, with ``url`` masked."""
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         shown = f"{redact_url(url)}{_via(proxy)}"
-        raise ProviderTimeoutError(f"{_NAME}: POST {shown} got no answer within {limit:g} s") from exc
-    except (aiohttp.ClientError, OSError, ValueError) as exc:
-        raise _failure(exc, redact_url(url), _via(proxy)) from (exc if redact(str(exc)) == str(exc) else None)
-    return _answer(body, status, content_type, url)
+        return ProviderTimeoutError(f"{_NAME}: POST {shown} got no answer within {limit:g} s"), exc
+    return _failure(exc, redact_url(url), _via(proxy)), (exc if redact(str(exc)) == str(exc) else None)
 
 
 def _via(proxy: str | None) -> str:

@@ -25,12 +25,11 @@ request, so importing this module, as model resolution may, stays cheap.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
-from providerhub import AsyncGeneratorProvider, ProviderModelMixin, format_prompt, validate_messages
-from providerhub.http import timeout_seconds
+from providerhub import AsyncGeneratorProvider, ProviderHubError, ProviderModelMixin, format_prompt, validate_messages
+from providerhub.http import getenv, raise_for_status, read_body, timeout_seconds  # http: no lazy import on a start
 
 TYPE_CHECKING = False  # not typing's: resolving a model imports this module, and need not import typing
 if TYPE_CHECKING:
@@ -49,17 +48,21 @@ ENDPOINT_ENV = "DYNASPARK_API_ENDPOINT"
 DEFAULT_TIMEOUT = 60.0
 """Seconds a whole request may take unless ``timeout=`` says otherwise."""
 
+_NAME = "Dynaspark"
 _SITE = "https://dynaspark.onrender.com"
+_ENDPOINT = f"{_SITE}/generate_response"
 
 
 _client: ModuleType | None = None
 
 
-def _import_client() -> ModuleType:
-    """The HTTP side, imported on the first request and kept (an import statement per call costs)."""
+async def _load_client() -> ModuleType:
+    """The HTTP side, imported on the first request (aiohttp off the loop) and kept: an import
+    statement per call costs."""
     global _client
     from . import client
 
+    await client.load()
     _client = client
     return client
 
@@ -69,7 +72,7 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
 
     url: ClassVar[str | None] = _SITE
     login_url: ClassVar[str | None] = None
-    api_endpoint: ClassVar[str | None] = f"{_SITE}/generate_response"
+    api_endpoint: ClassVar[str | None] = _ENDPOINT
 
     working: ClassVar[bool] = True
     needs_auth: ClassVar[bool] = False
@@ -101,9 +104,11 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         ``$DYNASPARK_API_ENDPOINT``, else the service's own endpoint."""
         if api_endpoint:
             return api_endpoint
-        if cls.api_endpoint and cls.api_endpoint != Dynaspark.api_endpoint:  # set through configure()
-            return cls.api_endpoint
-        return os.environ.get(ENDPOINT_ENV, "").strip() or str(cls.api_endpoint)
+        declared = cls.api_endpoint
+        if declared and declared != _ENDPOINT:  # set through configure()
+            return declared
+        configured = getenv(ENDPOINT_ENV)
+        return (configured and configured.strip()) or str(declared)
 
     @classmethod
     def standin_reply(cls, request: Request, pieces: Sequence[str]) -> Reply:
@@ -133,6 +138,24 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         """
         model = cls.get_model(model)
         prompt = format_prompt(validate_messages(messages))
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
-        client = _client or _import_client()
-        yield await client.post(cls.endpoint(api_endpoint), prompt, model, media, proxy, limit, session)
+        if timeout is not DEFAULT_TIMEOUT:  # the default needs no check
+            timeout = DEFAULT_TIMEOUT if timeout is None else timeout_seconds(timeout)
+        client = _client or await _load_client()
+        url = cls.endpoint(api_endpoint)
+        # The exchange runs in this generator: a waiting request holds this one frame, no coroutine under it.
+        request = client.request(url, prompt, model, media, proxy, timeout, session)
+        if request is None:  # an image to read, or a proxy from the environment to look up, first
+            request, proxy = await client.prepare(url, prompt, model, media, proxy, timeout, session)
+        try:
+            async with request as response:
+                status = response.status
+                if status >= 400:
+                    await raise_for_status(response, _NAME)
+                body = await read_body(response, provider=_NAME)
+                content_type = response.headers.get("Content-Type")
+        except ProviderHubError:
+            raise
+        except client.failures() as exc:
+            error, cause = client.failure(exc, url, proxy, timeout)
+            raise error from cause
+        yield client.answer(body, status, content_type, url)
