@@ -12,7 +12,11 @@ Sides, each a fresh interpreter with the same ``sys.path``, environment and conf
 - ``scan + load``: the scan, then ``ep.load()`` of every entry point: the same imports the miss
   does, so the miss is also compared with it plus 0.3 ms a plugin (a plugin's import costs more
   than its busy-wait: finding and reading the module, running its class body);
-- ``cli resolve``/``cli models``/``cli --version``: the ``providerhub`` console script.
+- ``cli resolve``/``cli models``/``cli --version``: the ``providerhub`` console script, against
+  the ``python -c`` resolve (the target) and against the same work through the Python API after
+  ``import re`` (like for like: the script pip writes imports ``re`` before any providerhub code,
+  and ``models``/``--version`` read every record, not one): ``re + resolve``, ``re + models``
+  (``list_models()``), ``re + plugins`` (``list_plugins()``).
 Extra plugins are real dist-info folders in a temporary folder on ``PYTHONPATH``; each one's
 module busy-waits ``--import-ms`` on import, as a plugin with its own SDK does.
 
@@ -36,6 +40,13 @@ LOAD_ALL = (
     'import pluggy, importlib_metadata\nfor ep in importlib_metadata.entry_points(group="providerhub"): ep.load()'
 )
 RESOLVE = 'from providerhub import get_provider; get_provider("{model}")'
+# What the console script does besides its own code: pip's wrapper imports ``re`` first.
+LIKE_CLI = {
+    "re + resolve": "import re; " + RESOLVE,
+    "re + models": "import re, providerhub; providerhub.list_models()",
+    "re + plugins": "import re, providerhub; providerhub.list_plugins()",
+}
+CLI_BASE = {"cli resolve": "re + resolve", "cli models": "re + models", "cli --version": "re + plugins"}
 CONFIG = 'default_model = "{model}"\nprefer = ["Dynaspark"]\n'
 CHECK = """
 import json, sys
@@ -124,6 +135,8 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
             sides["cli resolve"] = ([script, "resolve", model], env)
             sides["cli models"] = ([script, "models"], env)
             sides["cli --version"] = ([script, "--version"], env)
+            for name, code in LIKE_CLI.items():
+                sides[name] = ([*python, code.format(model=model)], env)
         for _ in range(2):  # bytecode compiled, the model index written and settled
             for command, environ in sides.values():
                 timed(command, environ)
@@ -150,9 +163,10 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
     row["miss / budget"] = statistics.median(m / b for m, b in zip(times["miss"], budget, strict=True))
     loaded = [load + count * 0.3 / 1000 for load in times["scan + load"]]
     row["miss / load budget"] = statistics.median(m / b for m, b in zip(times["miss"], loaded, strict=True))
-    for name in ("cli resolve", "cli models", "cli --version"):
+    for name, like in CLI_BASE.items():
         if name in sides:
             row[f"{name} / resolve"] = ratio(name, "resolve")
+            row[f"{name} / {like}"] = ratio(name, like)
     return row
 
 
@@ -183,9 +197,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
             f"  miss against scan + load of every plugin {row['scan + load ms']:.1f} ms + {count} x 0.3 ms: "
             f"{row['miss / load budget']:.2f}x"
         )
-        for name in ("cli resolve", "cli models", "cli --version"):
+        for name, like in CLI_BASE.items():
             if f"{name} ms" in row:
-                print(f"  {name}: {row[f'{name} ms']:.1f} ms = {row[f'{name} / resolve']:.2f}x the python -c resolve")
+                print(
+                    f"  {name}: {row[f'{name} ms']:.1f} ms = {row[f'{name} / resolve']:.2f}x the python -c resolve; "
+                    f"{row[f'{name} / {like}']:.2f}x python -c '{LIKE_CLI[like].format(model=args.model)}' "
+                    f"({row[f'{like} ms']:.1f} ms)"
+                )
     return rows
 
 

@@ -24,7 +24,6 @@ import sys
 import warnings
 
 from providerhub.errors import PluginLoadWarning
-from providerhub.http import redact
 
 from ._output import (
     CONTROL_IN_ANSWER,
@@ -136,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:
             if debug:
                 import traceback
+
+                from providerhub.http import redact
 
                 err.write(printable(redact("".join(traceback.format_exception(exc))), CONTROL_IN_ANSWER))
             code = exit_code(exc)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
-
-from providerhub._records import NamedTuple
-from providerhub.http import redact
+from itertools import repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,12 +80,22 @@ def yes(flag: bool) -> str:
 
 
 def write_table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO) -> None:
-    """Aligned plain-text columns; the last column is not padded."""
-    columns = [_cells(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in headers]
-    widths = [max([len(h), *map(len, column)]) for h, column in zip(headers, columns, strict=True)]
-    line = "  ".join([*(f"{{:<{width}}}" for width in widths[:-1]), "{}"]) + "\n"  # one format: fast for thousands
-    for row in [headers, *zip(*columns, strict=True)]:
-        out.write(line.format(*row))
+    """Aligned plain-text columns; the last column is not padded. Built a column at a time (a
+    listing has thousands of rows) and written in pieces."""
+    if rows:
+        columns = [[h, *_cells(column)] for h, column in zip(headers, zip(*rows, strict=True), strict=True)]
+    else:
+        columns = [[h] for h in headers]
+    for column in columns[:-1]:
+        column[:] = map(str.ljust, column, repeat(max(map(len, column))))
+    lines = list(map("  ".join, zip(*columns, strict=True)))
+    for start in range(0, len(lines), _LINES_PER_WRITE):
+        out.write("\n".join(lines[start : start + _LINES_PER_WRITE]) + "\n")
+
+
+_LINES_PER_WRITE = 256
+"""A listing is written in pieces this size: few writes, and a reader that goes away (``| head``)
+still ends the next one with a broken pipe."""
 
 
 def _cells(column: Sequence[object]) -> Sequence[str]:
@@ -118,6 +126,8 @@ class Warnings:
         self.held: list[str] | None = None
 
     def show(self, message: Warning | str, *_: object, **__: object) -> None:
+        from providerhub.http import redact  # here: a start without warnings need not import it
+
         text = printable(redact(" ".join(str(message).split())))
         if self.held is not None:
             self.held.append(text)
@@ -136,11 +146,14 @@ class Warnings:
                 self.show(text)
 
 
-class Context(NamedTuple):
+class Context:
     """One invocation: its arguments and where it writes."""
 
-    args: Any
-    """The parsed arguments: argparse's ``Namespace``, or the same from ``_quick``."""
-    out: TextIO
-    err: TextIO
-    warnings: Warnings
+    __slots__ = ("args", "err", "out", "warnings")
+
+    def __init__(self, args: Any, out: TextIO, err: TextIO, warnings: Warnings) -> None:
+        self.args = args
+        """The parsed arguments: argparse's ``Namespace``, or the same from ``_quick``."""
+        self.out = out
+        self.err = err
+        self.warnings = warnings

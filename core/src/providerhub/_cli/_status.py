@@ -12,7 +12,6 @@ from providerhub.errors import (
     RequestError,
     UserFileError,
 )
-from providerhub.http import redact
 
 from ._output import printable
 
@@ -50,4 +49,6 @@ def describe(exc: BaseException) -> str:
         text = "the provider did not answer in time"
     if exit_code(exc) == EXIT_UNEXPECTED or not text:
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    from providerhub.http import redact  # here: only an error needs it
+
     return printable(redact(text))
