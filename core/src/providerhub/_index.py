@@ -418,7 +418,11 @@ def open_view(data: bytes, expected: tuple[Any, ...] | None = None) -> View | No
 def parse(data: bytes, expected: tuple[Any, ...] | None = None) -> Stored | None:
     """Every record in an index file's bytes if they are whole, of the right shape and (when given)
     built under ``expected``; ``None`` otherwise."""
-    view = open_view(data, expected)
+    return _whole(open_view(data, expected))
+
+
+def _whole(view: View | None) -> Stored | None:
+    """Every record of ``view``; ``None`` when there is no view or a record is damaged."""
     if view is None:
         return None
     try:
@@ -446,13 +450,7 @@ def _read_capped(file: str) -> bytes | None:
 
 def read(where: Place, expected: tuple[Any, ...]) -> Stored | None:
     """What was recorded under ``expected``, or ``None`` on a miss or a damaged file."""
-    view = open_index(where, expected)
-    if view is None:
-        return None
-    try:
-        return view.everything()
-    except StaleIndexError:
-        return None
+    return _whole(open_index(where, expected))
 
 
 def open_index(where: Place, expected: tuple[Any, ...]) -> View | None:
