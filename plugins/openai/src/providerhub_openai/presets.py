@@ -9,9 +9,11 @@ The local servers listen on their default loopback ports, need no key (one found
 
 from __future__ import annotations
 
-from typing import Any
-
 from .provider import OpenAI
+
+TYPE_CHECKING = False  # not typing's: see provider.py
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["HOSTED", "LOCAL", "PRESETS"]
 

@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, validate_messages
 from providerhub.http import timeout_seconds
 from providerhub.options import convert
 
+TYPE_CHECKING = False  # not typing's: resolving a model imports this module, and need not import typing
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
     from aiohttp import ClientSession
 
     from providerhub import AsyncResult, MediaListType, Messages
