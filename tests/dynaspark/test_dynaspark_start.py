@@ -3,36 +3,19 @@ side, not ``typing``, not ``json`` (the README's start-up figures depend on it).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from support.processes import clean_environ, run_python
+from support.processes import clean_environ, warm_resolve
 
 pytestmark = pytest.mark.installed
-
-RESOLVE = """
-import sys
-started_with = set(sys.modules)
-from providerhub import _default, get_provider
-provider = get_provider("gemini-1.5-flash")
-imported = sorted(set(sys.modules) - started_with)
-import json
-print(json.dumps({"provider": provider.__name__, "from_index": _default.registry().from_index, "imported": imported}))
-"""
 
 
 def test_a_warm_start_imports_the_provider_module_without_typing_json_or_the_client(tmp_path: Path) -> None:
     config = tmp_path / "providerhub.toml"
     config.write_text('default_model = "gemini-1.5-flash"\nprefer = ["Dynaspark"]\n')
-    env = clean_environ(tmp_path / "cache", PROVIDERHUB_CONFIG=str(config))
-    outcomes = []
-    for _ in range(2):  # the first start writes the model index, the second is served by it
-        out = run_python(RESOLVE, env=env)
-        assert (out.returncode, out.stderr) == (0, "")
-        outcomes.append(json.loads(out.stdout))
-    warm = outcomes[1]
+    warm = warm_resolve("gemini-1.5-flash", clean_environ(tmp_path / "cache", PROVIDERHUB_CONFIG=str(config)))
     assert (warm["provider"], warm["from_index"]) == ("Dynaspark", True)
     assert "providerhub_dynaspark.provider" in warm["imported"]
     heavy = ("typing", "re", "json", "enum", "functools", "threading", "aiohttp", "providerhub_dynaspark.client")

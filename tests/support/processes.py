@@ -9,6 +9,7 @@ import sys
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1]
 """The tests folder: on ``PYTHONPATH`` it makes ``support`` importable in a child process."""
@@ -75,3 +76,27 @@ def run_script(
     return subprocess.run(
         [script(), *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=cwd
     )
+
+
+_RESOLVE = """
+import os, sys
+started_with = set(sys.modules)
+from providerhub import _default, get_provider
+provider = get_provider(os.environ["WARM_RESOLVE_MODEL"])
+imported = sorted(set(sys.modules) - started_with)
+import json
+print(json.dumps({"provider": provider.__name__, "from_index": _default.registry().from_index, "imported": imported}))
+"""
+
+
+def warm_resolve(model: str, env: dict[str, str]) -> dict[str, Any]:
+    """Resolve ``model`` in two fresh interpreters (the first writes the model index, the second is
+    served by it); the second's provider, whether it read the index, and the modules it imported."""
+    import json
+
+    outcome: dict[str, Any] = {}
+    for _ in range(2):
+        out = run_python(_RESOLVE, env=env, WARM_RESOLVE_MODEL=model)
+        assert (out.returncode, out.stderr) == (0, "")
+        outcome = json.loads(out.stdout)
+    return outcome
