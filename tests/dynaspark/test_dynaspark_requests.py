@@ -228,27 +228,3 @@ def test_any_prompt_text_arrives_unchanged(threaded_server: Standin, text: str) 
     )
     assert threaded_server.requests[before].user_input == text
     assert answer == [f"echo[gemini-1.5-flash]: {text}"]
-
-
-@given(prompt=st.text(st.characters(blacklist_categories=["Cs"])), model=st.sampled_from(Dynaspark.models))
-def test_a_form_without_an_image_is_what_encode_form_gives(prompt: str, model: str) -> None:
-    from providerhub.multipart import encode_form
-    from providerhub_dynaspark import client
-
-    seed = b"\x5a" * 16
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("os.urandom", lambda n: seed)
-        ours = client._text_form(prompt, model)
-        general = encode_form((("user_input", prompt), ("ai_model", model)))
-    assert ours == general
-
-
-def test_a_prompt_holding_the_boundary_gets_another(dynaspark_server: Standin) -> None:
-    from providerhub_dynaspark import client
-
-    draws = iter([b"\x01" * 16, b"\x02" * 16])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("os.urandom", lambda n: next(draws))
-        body, content_type = client._text_form(f"say {'01' * 16}", "gemini-1.5-flash")
-    assert content_type == "multipart/form-data; boundary=" + "02" * 16
-    assert body.count(b"02" * 16) == 3 and f"say {'01' * 16}".encode() in body

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import os
 import sys
 from collections.abc import Mapping
 from types import ModuleType
@@ -135,20 +134,6 @@ def _timeout(seconds: float) -> ClientTimeout:
     return aiohttp.ClientTimeout(total=seconds)
 
 
-def _text_form(prompt: str, model: str) -> tuple[bytes, str]:
-    """The form of a request without an image: the bytes ``encode_form`` gives for these two fields,
-    written in one format (a generic encoder costs more than the rest of the request's own code)."""
-    boundary = os.urandom(16).hex()
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="user_input"\r\n\r\n{prompt}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="ai_model"\r\n\r\n{model}\r\n--{boundary}--\r\n'
-    ).encode()
-    if body.count(boundary.encode()) != 3:
-        # A field holds the boundary (astronomically rare): encode_form picks another.
-        return encode_form((("user_input", prompt), ("ai_model", model)))
-    return body, "multipart/form-data; boundary=" + boundary
-
-
 def request(
     url: str,
     prompt: str,
@@ -166,7 +151,7 @@ def request(
         return None
     if media:
         return None
-    body, form_type = _text_form(prompt, model)
+    body, form_type = encode_form((("user_input", prompt), ("ai_model", model)))
     if session is None and proxy is None and limit == DEFAULT_TIMEOUT:  # the shared session's own settings
         return _sessions.get().post(url, data=body, headers={"Content-Type": form_type})
     return _post(url, (body, form_type), proxy, None, limit, session)
@@ -196,7 +181,7 @@ async def prepare(
         form = encode_form((("user_input", prompt), ("ai_model", model)), files)
         del image, files  # the image's bytes are in the body now: a waiting request holds them once
     else:
-        form = _text_form(prompt, model)
+        form = encode_form((("user_input", prompt), ("ai_model", model)))
     proxy_auth = None
     if proxy is None:
         proxy, proxy_auth = await proxy_for(url)
