@@ -120,7 +120,6 @@ _ENCODE_KEY = getattr(_ENVIRON, "encodekey", None)
 _DECODE_VALUE = getattr(_ENVIRON, "decodevalue", None)
 if not (isinstance(_STORE, dict) and callable(_ENCODE_KEY) and callable(_DECODE_VALUE)):  # not CPython's mapping
     _STORE = None
-_MAX_BODY_KEY = _ENCODE_KEY(MAX_BODY_ENV) if _STORE is not None else None  # type: ignore[misc]
 _KEYS: dict[str, Any] = {}  # a name to its key in the storage (names asked for are a fixed few)
 _VALUES: dict[str, tuple[Any, str]] = {}  # a name to (stored value, its text): one str per value, not per read
 
@@ -148,13 +147,8 @@ def getenv(name: str) -> str | None:
     return value
 
 
-# The proxy variables by URL scheme: lower-case name (which wins), upper-case name; and their keys
-# in the environment's storage, for the usual answer (neither is set) in two dictionary look-ups.
+# The proxy variables by URL scheme: lower-case name (which wins), upper-case name.
 _PROXY_NAMES = {"http": ("http_proxy", "HTTP_PROXY"), "https": ("https_proxy", "HTTPS_PROXY")}
-_PROXY_KEYS = {
-    scheme: tuple(_ENCODE_KEY(name) for name in names)  # type: ignore[misc]
-    for scheme, names in (_PROXY_NAMES.items() if _STORE is not None else ())
-}
 
 
 def env_proxy(url: str) -> str | None:
@@ -166,9 +160,6 @@ def env_proxy(url: str) -> str | None:
     """
     scheme, sep, _ = url.partition("://")
     if not sep:
-        return None
-    keys = _PROXY_KEYS.get(scheme)
-    if keys is not None and os.environ is _ENVIRON and _STORE.get(keys[0]) is None and _STORE.get(keys[1]) is None:  # type: ignore[union-attr]
         return None
     names = _PROXY_NAMES.get(scheme)
     if names is None:
@@ -287,12 +278,7 @@ async def read_body(response: Any, limit: int | None = None, *, provider: str | 
     A body framed by a ``Content-Length`` within the cap and not compressed is read in one go
     (the framing bounds it); any other is counted chunk by chunk.
     """
-    if limit is not None:
-        cap = limit
-    elif _STORE is not None and os.environ is _ENVIRON and _STORE.get(_MAX_BODY_KEY) is None:
-        cap = MAX_BODY_BYTES  # the usual case, known in one look-up
-    else:
-        cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES)
+    cap = byte_limit(MAX_BODY_ENV, MAX_BODY_BYTES) if limit is None else limit
     length = getattr(response, "content_length", None)
     if type(length) is int and 0 <= length <= cap and hasattr(response, "read"):
         headers = getattr(response, "headers", None)
