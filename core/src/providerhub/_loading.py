@@ -41,7 +41,7 @@ class Loaded:
     def plugins(self) -> tuple[PluginInfo, ...]:
         if self._plugins is None:
             assert self.view is not None
-            self._plugins = self.view.everything().plugins
+            self._plugins = self.view.plugins()
         return self._plugins
 
     @property
