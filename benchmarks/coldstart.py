@@ -13,10 +13,10 @@ Sides, each a fresh interpreter with the same ``sys.path``, environment and conf
   does, so the miss is also compared with it plus 0.3 ms a plugin (a plugin's import costs more
   than its busy-wait: finding and reading the module, running its class body);
 - ``cli resolve``/``cli models``/``cli --version``: the ``providerhub`` console script, against
-  the ``python -c`` resolve (the target) and against the same work through the Python API after
-  ``import re`` (like for like: the script pip writes imports ``re`` before any providerhub code,
-  and ``models``/``--version`` read every record, not one): ``re + resolve``, ``re + models``
-  (``list_models()``), ``re + plugins`` (``list_plugins()``).
+  the ``python -c`` resolve (the target) and against the same work through the Python API (like
+  for like: ``models``/``--version`` read every record, not one): ``api resolve``, ``api models``
+  (``list_models()``), ``api plugins`` (``list_plugins()``). Where the installed script imports
+  ``re`` before any providerhub code (the wrapper pip wrote before version 24.1), so do these.
 Extra plugins are real dist-info folders in a temporary folder on ``PYTHONPATH``; each one's
 module busy-waits ``--import-ms`` on import, as a plugin with its own SDK does.
 
@@ -40,13 +40,12 @@ LOAD_ALL = (
     'import pluggy, importlib_metadata\nfor ep in importlib_metadata.entry_points(group="providerhub"): ep.load()'
 )
 RESOLVE = 'from providerhub import get_provider; get_provider("{model}")'
-# What the console script does besides its own code: pip's wrapper imports ``re`` first.
 LIKE_CLI = {
-    "re + resolve": "import re; " + RESOLVE,
-    "re + models": "import re, providerhub; providerhub.list_models()",
-    "re + plugins": "import re, providerhub; providerhub.list_plugins()",
+    "api resolve": RESOLVE,
+    "api models": "import providerhub; providerhub.list_models()",
+    "api plugins": "import providerhub; providerhub.list_plugins()",
 }
-CLI_BASE = {"cli resolve": "re + resolve", "cli models": "re + models", "cli --version": "re + plugins"}
+CLI_BASE = {"cli resolve": "api resolve", "cli models": "api models", "cli --version": "api plugins"}
 CONFIG = 'default_model = "{model}"\nprefer = ["Dynaspark"]\n'
 CHECK = """
 import json, sys
@@ -100,6 +99,13 @@ def make_site(root: Path, count: int, import_ms: float) -> None:
         (info / "entry_points.txt").write_text(f"[providerhub]\nbench{i} = {module}\n")
 
 
+def wrapper_imports(script: str) -> str:
+    """What the console script's wrapper imports before providerhub, as code: ``import re; `` where
+    pip wrote it (before version 24.1), else nothing."""
+    with open(script, encoding="utf-8") as file:
+        return "import re; " if "\nimport re\n" in file.read() else ""
+
+
 def timed(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -131,12 +137,14 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
             "miss": ([*python, resolve], no_index),
             "scan + load": ([*python, LOAD_ALL], env),
         }
+        wrapper = ""
         if cli:
             sides["cli resolve"] = ([script, "resolve", model], env)
             sides["cli models"] = ([script, "models"], env)
             sides["cli --version"] = ([script, "--version"], env)
+            wrapper = wrapper_imports(script)
             for name, code in LIKE_CLI.items():
-                sides[name] = ([*python, code.format(model=model)], env)
+                sides[name] = ([*python, wrapper + code.format(model=model)], env)
         for _ in range(2):  # bytecode compiled, the model index written and settled
             for command, environ in sides.values():
                 timed(command, environ)
@@ -154,7 +162,7 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
     def ratio(name: str, base: str) -> float:
         return statistics.median(a / b for a, b in zip(times[name], times[base], strict=True))
 
-    row: dict[str, object] = {"plugins": count, **check}
+    row: dict[str, object] = {"plugins": count, **check, "wrapper": wrapper}
     for name in sides:
         row[f"{name} ms"] = statistics.median(times[name]) * 1000
     row["resolve / pass"] = ratio("resolve", "pass")
@@ -201,7 +209,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
             if f"{name} ms" in row:
                 print(
                     f"  {name}: {row[f'{name} ms']:.1f} ms = {row[f'{name} / resolve']:.2f}x the python -c resolve; "
-                    f"{row[f'{name} / {like}']:.2f}x python -c '{LIKE_CLI[like].format(model=args.model)}' "
+                    f"{row[f'{name} / {like}']:.2f}x python -c "
+                    f"'{row['wrapper']}{LIKE_CLI[like].format(model=args.model)}' "
                     f"({row[f'{like} ms']:.1f} ms)"
                 )
     return rows

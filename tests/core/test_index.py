@@ -33,6 +33,7 @@ from providerhub import _index as index
 from providerhub._loading import index_settings
 from providerhub._registry import Registry
 from support.plugins import PluginSite, provider_source
+from support.processes import HEAVY
 
 
 def fresh_start() -> None:
@@ -671,8 +672,6 @@ print(json.dumps({{
     "imported": imported,
 }}))
 """
-HEAVY = ("typing", "re", "json", "enum", "functools", "contextlib", "threading", "providerhub.types")
-"""Modules a warm start does without: ``typing`` and what it imports, ``json`` (and ``re`` with it), ``threading``."""
 
 
 def warm_imports(model: str, site: PluginSite, **env: str) -> dict[str, object]:
@@ -691,18 +690,6 @@ def test_a_warm_start_imports_neither_typing_nor_json(plugin_site: PluginSite, t
     imported = warm["imported"]
     assert isinstance(imported, list) and plugin_site.modules["two"] in imported
     assert [name for name in HEAVY if name in imported] == []
-
-
-def test_the_listing_commands_start_without_asyncio(plugin_site: PluginSite) -> None:
-    plugin_site.add("one", provider_source("One", ["one-1"]))
-    code = """
-        import contextlib, io, json, sys
-        from providerhub._cli import main
-        with contextlib.redirect_stdout(io.StringIO()):
-            codes = [main(["resolve", "one-1"]), main(["models"]), main(["--version"])]
-        print(json.dumps({"codes": codes, "asyncio": "asyncio" in sys.modules}))
-    """
-    assert run(code, plugin_site) == {"codes": [0, 0, 0], "asyncio": False}
 
 
 def test_a_changed_pythonpath_is_a_miss(plugin_site: PluginSite, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support.processes import clean_environ, warm_resolve
+from support.processes import HEAVY, clean_environ, warm_resolve
 
 pytestmark = pytest.mark.installed
 
@@ -18,5 +18,5 @@ def test_a_warm_start_imports_the_provider_module_without_typing_json_or_the_cli
     warm = warm_resolve("gemini-1.5-flash", clean_environ(tmp_path / "cache", PROVIDERHUB_CONFIG=str(config)))
     assert (warm["provider"], warm["from_index"]) == ("Dynaspark", True)
     assert "providerhub_dynaspark.provider" in warm["imported"]
-    heavy = ("typing", "re", "json", "enum", "functools", "threading", "aiohttp", "providerhub_dynaspark.client")
+    heavy = (*HEAVY, "aiohttp", "providerhub_dynaspark.client")
     assert [name for name in heavy if name in warm["imported"]] == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support.processes import clean_environ, warm_resolve
+from support.processes import HEAVY, clean_environ, warm_resolve
 
 pytestmark = pytest.mark.installed
 
@@ -16,5 +16,5 @@ def test_a_warm_start_imports_the_provider_module_without_typing_json_or_the_cli
     warm = warm_resolve("gpt-4o", clean_environ(tmp_path / "cache"))
     assert (warm["provider"], warm["from_index"]) == ("OpenAI", True)
     assert "providerhub_openai.provider" in warm["imported"]
-    heavy = ("typing", "re", "json", "enum", "threading", "aiohttp", "providerhub_openai.client")
+    heavy = (*HEAVY, "aiohttp", "providerhub_openai.client")
     assert [name for name in heavy if name in warm["imported"]] == []

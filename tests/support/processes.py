@@ -78,6 +78,9 @@ def run_script(
     )
 
 
+HEAVY = ("typing", "re", "json", "enum", "functools", "contextlib", "threading", "providerhub.types")
+"""Modules a warm start does without: ``typing`` and what it imports, ``json`` (and ``re`` with it), ``threading``."""
+
 _RESOLVE = """
 import os, sys
 started_with = set(sys.modules)

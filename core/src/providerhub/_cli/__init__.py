@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
 import warnings
 
@@ -28,11 +27,11 @@ from providerhub.errors import PluginLoadWarning
 from ._output import (
     CONTROL_IN_ANSWER,
     PROG,
-    SURROGATE,
     Context,
     Output,
     OutputError,
     Warnings,
+    not_utf8,
     printable,
     quiet_stdout,
 )
@@ -60,7 +59,7 @@ __all__ = ["main"]
 def _not_utf8(values: dict[str, object]) -> str | None:
     """The first argument that was not valid UTF-8 (Python keeps its bytes as lone surrogates), shown safely."""
     for value in values.values():
-        if isinstance(value, str) and not value.isascii() and re.search(SURROGATE, value):
+        if isinstance(value, str) and not value.isascii() and not_utf8(value):
             return ascii(value.encode("utf-8", "surrogateescape"))[2:-1][:80]
     return None
 

@@ -4,7 +4,6 @@ no prompt, the interactive session instead)."""
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from providerhub.options import convert_options
 
 from ._answer import Request, Stream, ask
 from ._listing import provider_named
-from ._output import PROG, SURROGATE, Context, isatty, write_json
+from ._output import PROG, Context, isatty, not_utf8, write_json
 from ._status import EXIT_OK, UsageError, describe
 
 MAX_PROMPT_BYTES = 16 * 1024 * 1024
@@ -32,7 +31,7 @@ def _stdin_text(what: str) -> str:
         text = sys.stdin.read(MAX_PROMPT_BYTES + 1)
     except UnicodeDecodeError:
         text = "\udcff"  # reported below, as undecodable bytes kept by surrogateescape are
-    if re.search(SURROGATE, text):
+    if not_utf8(text):
         raise UsageError("stdin is not valid UTF-8 text")
     if len(text) > MAX_PROMPT_BYTES:
         raise UsageError(f"stdin holds more than {MAX_PROMPT_BYTES:,} characters")

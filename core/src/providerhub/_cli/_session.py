@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 
 import providerhub
@@ -12,7 +11,7 @@ from providerhub.errors import ProviderHubError
 
 from ._answer import Request, Stream, ask
 from ._chat import first_messages, store
-from ._output import PROG, SURROGATE, Context, isatty
+from ._output import PROG, Context, isatty, not_utf8
 from ._status import EXIT_OK, describe
 
 EXIT_WORDS = ("!exit", "!quit")
@@ -40,7 +39,7 @@ def _read_turn(ctx: Context) -> str | None:
             continue
         except UnicodeDecodeError:
             line = "\udcff"
-        if re.search(SURROGATE, line):
+        if not_utf8(line):
             ctx.err.write(f"{PROG}: error: that line is not valid UTF-8 text\n")
             continue
         line = line.rstrip("\r\n")

@@ -29,7 +29,6 @@ importing this module, as model resolution may, stays cheap.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 
 from providerhub import AsyncGeneratorProvider, ProviderModelMixin, validate_messages
@@ -204,6 +203,9 @@ class OpenAI(AsyncGeneratorProvider, ProviderModelMixin):
             timeout=limit,
             first_chunk_timeout=first,
         )
-        async with contextlib.aclosing(client.chat(request, session)) as answer:
+        answer = client.chat(request, session)
+        try:
             async for chunk in answer:
                 yield chunk
+        finally:
+            await answer.aclose()  # as contextlib.aclosing does, without importing contextlib at start
