@@ -82,6 +82,22 @@ def test_the_key_file_is_read_once_per_process(monkeypatch: pytest.MonkeyPatch) 
     assert Keyed.get_api_key() == "second"
 
 
+def test_a_moved_configuration_folder_is_seen_at_the_next_lookup(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keys.save({"Keyed": "first"})
+    assert Keyed.get_api_key() == "first"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "other"))
+    assert Keyed.get_api_key() is None  # no key file there (and no variable set)
+    keys.save({"Keyed": "second"})
+    assert Path(keys.path()).parent == tmp_path / "other" / "providerhub"
+    assert Keyed.get_api_key() == "second"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the default folder is under the home folder
+    assert keys.path() == str(tmp_path / "home" / ".config" / "providerhub" / keys.FILENAME)
+    assert Keyed.get_api_key() is None
+
+
 @pytest.mark.parametrize(
     ("content", "fault"),
     [

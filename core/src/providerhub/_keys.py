@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from ._userfiles import TooLarge, config_dir, read_capped, remove, write_private
 from .errors import UserFileError
+from .http import getenv
 
 FILENAME = "keys.json"
 MAX_BYTES = 256 * 1024
@@ -28,9 +29,21 @@ _loaded: tuple[str, dict[str, str]] | None = None
 """The file read by this process, and what it held."""
 
 
+# What the key file's place depends on: the configuration folder's variables and the home folder's.
+_PLACE_VARIABLES = ("XDG_CONFIG_HOME", "APPDATA", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH")
+_place: tuple[tuple[str | None, ...], str] | None = None
+"""The variables' values when the key file's place was last worked out, and that place."""
+
+
 def path() -> str:
-    """Where the key file is, or would be."""
-    return os.path.join(config_dir(), FILENAME)
+    """Where the key file is, or would be: worked out again when a variable it depends on changed
+    (a key lookup asks at every call)."""
+    global _place
+    values = tuple(map(getenv, _PLACE_VARIABLES))
+    known = _place
+    if known is None or known[0] != values:
+        known = _place = (values, os.path.join(config_dir(), FILENAME))
+    return known[1]
 
 
 def check_key(key: str, name: str) -> str:
@@ -117,10 +130,15 @@ def stored_key(name: str) -> str | None:
     """The stored key for provider ``name`` (names match in any case), read from the file once per process."""
     global _loaded
     file = path()
-    with _lock:
-        if _loaded is None or _loaded[0] != file:
-            _loaded = (file, load(file))
-        keys = _loaded[1]
+    loaded = _loaded
+    if loaded is None or loaded[0] != file:
+        with _lock:
+            if _loaded is None or _loaded[0] != file:
+                _loaded = (file, load(file))
+            loaded = _loaded
+    keys = loaded[1]
+    if not keys:
+        return None
     found = find(keys, name)
     return None if found is None else keys[found]
 

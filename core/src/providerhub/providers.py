@@ -21,6 +21,21 @@ __all__ = ["AsyncGeneratorProvider", "BaseProvider", "ProviderModelMixin", "sett
 _FROZEN_SEQUENCES = ("models", "vision_models")
 _FROZEN_MAPPINGS = ("model_aliases", "options")
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_lookup: Callable[[str, str | None], tuple[str, str] | None] | None = None
+
+
+def _key_lookup() -> Callable[[str, str | None], tuple[str, str] | None]:
+    """The key store's lookup, imported on the first key asked for (it needs ``json``; a start
+    that only resolves does not) and kept: an import statement per call costs."""
+    global _lookup
+    from ._keys import lookup
+
+    _lookup = lookup
+    return lookup
+
 
 class BaseProvider(ABC):
     """A provider: a class (never instantiated) that declares what it serves and how to reach it.
@@ -78,9 +93,7 @@ class BaseProvider(ABC):
         (``providerhub keys set``), else the value of ``api_key_env``; ``None`` when none is found."""
         if api_key:
             return api_key
-        from ._keys import lookup
-
-        found = lookup(cls.name, cls.api_key_env)
+        found = (_lookup or _key_lookup())(cls.name, cls.api_key_env)
         return None if found is None else found[0]
 
     @classmethod
