@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -240,6 +241,57 @@ async def test_the_deadline_ends_a_stalled_answer_as_partial(faults: Install) ->
     assert outcome.text == "Hel"
     assert type(outcome.error) is ProviderTimeoutError and outcome.error.partial
     assert calls("B") == 0
+
+
+async def test_the_callers_own_wait_between_chunks_is_not_cut_but_the_next_chunk_is(faults: Install) -> None:
+    faults(A=[OK])
+    found = providerhub.resolve(MODEL)
+
+    async def answer() -> AsyncIterator[providerhub.Chunk]:
+        yield "first"
+        await asyncio.sleep(0.05)  # the provider waits for its next chunk: the limit has passed by then
+        yield "second"
+
+    chunks = fast_router(retries=0).stream(found, lambda candidate, left: answer(), timeout=0.2)
+    assert await chunks.__anext__() == "first"
+    await asyncio.sleep(0.4)  # the caller's own wait, past the call's limit: not cancelled
+    with pytest.raises(ProviderTimeoutError, match="ran out while A was answering") as caught:
+        await chunks.__anext__()
+    assert caught.value.partial
+    await chunks.aclose()
+
+
+async def test_a_provider_that_swallows_the_cancellation_keeps_its_chunk(faults: Install) -> None:
+    faults(A=[OK])
+    found = providerhub.resolve(MODEL)
+
+    async def answer() -> AsyncIterator[providerhub.Chunk]:
+        with contextlib.suppress(asyncio.CancelledError):  # it ignores being cut off, and answers
+            await asyncio.sleep(5)
+        yield "late but here"
+
+    router = fast_router(retries=0, first_chunk_timeout=0.1)
+    received = [chunk async for chunk in router.stream(found, lambda candidate, left: answer())]
+    assert received == ["late but here"]
+    await asyncio.sleep(0.01)  # no cancellation is left over for the caller's task
+
+
+async def test_a_cancellation_from_elsewhere_stays_a_cancellation(faults: Install) -> None:
+    faults(A=[("stall", 5, "late")])
+    task = asyncio.ensure_future(collect(routed(fast_router(timeout=60, first_chunk_timeout=30))))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_routed_call_leaves_no_timer_behind(faults: Install) -> None:
+    faults(A=[("fail", "ResponseError('HTTP 503', status=503)"), OK])
+    loop = asyncio.get_running_loop()
+    pending = {handle for handle in loop._scheduled if not handle.cancelled()}  # type: ignore[attr-defined]
+    outcome = await collect(routed(fast_router(retries=1, timeout=300, first_chunk_timeout=100)))
+    assert outcome == ("Hello there", [], None)
+    assert {handle for handle in loop._scheduled if not handle.cancelled()} <= pending  # type: ignore[attr-defined]
 
 
 async def test_a_short_retry_after_is_waited_for_then_retried(faults: Install) -> None:

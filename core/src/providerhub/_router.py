@@ -56,29 +56,78 @@ class _Expired(Exception):
 
 if sys.version_info >= (3, 11):
 
-    async def _next(answer: AsyncIterator[Chunk], when: float | None) -> Chunk:
-        """The next chunk, or ``_Expired`` at loop time ``when``; the provider runs in the caller's task."""
+    def _uncancel(task: asyncio.Task[Any]) -> int:
+        return task.uncancel()
+
+else:  # pragma: no cover - Python 3.10 counts no cancellations
+
+    def _uncancel(task: asyncio.Task[Any]) -> int:
+        return 0
+
+
+class _Clock:
+    """An attempt's time limit as one timer, where a timeout context per chunk makes and cancels
+    one timer per chunk: the chunk awaited when the limit passes is cancelled, and ``_Expired`` raised.
+
+    The provider runs in the caller's task, and the caller's own code runs between two chunks,
+    so the task is cancelled only while it waits for a chunk here. A limit that passes in between
+    is acted on once the next chunk is awaited, as a timeout context entered late would be; a
+    cancellation from elsewhere stays a cancellation.
+    """
+
+    __slots__ = ("_fired", "_handle", "_late", "_loop", "_task", "_when")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._when: float | None = None
+        self._handle: asyncio.Handle | None = None
+        self._task: asyncio.Task[Any] | None = None  # the task waiting for a chunk, while one does
+        self._late = False  # the limit passed while no chunk was awaited
+        self._fired = False  # this clock cancelled the waiting task
+
+    def _ring(self) -> None:
+        self._handle = None
+        if self._task is None:
+            self._late = True
+        else:
+            self._fired = True
+            self._task.cancel()
+
+    def stop(self) -> None:
+        """Cancel the timer (at the attempt's end)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    async def next(self, answer: AsyncIterator[Chunk], when: float | None) -> Chunk:
+        """The next chunk of ``answer``, or ``_Expired`` once loop time ``when`` has passed."""
+        if when != self._when:
+            self.stop()
+            self._when, self._late = when, False
+            if when is not None:
+                self._handle = self._loop.call_at(when, self._ring)
         if when is None:
             return await answer.__anext__()
-        limit = asyncio.timeout_at(when)
+        if self._late:  # the limit passed between two chunks: it rings as soon as this one is waited for
+            self._late = False
+            self._handle = self._loop.call_soon(self._ring)
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a routed call runs inside an asyncio task")
+        self._task = task
         try:
-            async with limit:
-                return await answer.__anext__()
-        except TimeoutError:
-            if limit.expired():
-                raise _Expired from None
+            return await answer.__anext__()
+        except asyncio.CancelledError:
+            if self._fired:
+                self._fired = False
+                if _uncancel(task) == 0:  # ours alone: the limit, not a cancellation from elsewhere
+                    raise _Expired from None
             raise
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _next(answer: AsyncIterator[Chunk], when: float | None) -> Chunk:
-        if when is None:
-            return await answer.__anext__()
-        remaining = when - asyncio.get_running_loop().time()
-        try:
-            return await asyncio.wait_for(answer.__anext__(), max(remaining, 0))
-        except asyncio.TimeoutError:
-            raise _Expired from None
+        finally:
+            self._task = None
+            if self._fired:  # cancelled, but the provider caught it and went on: the chunk stands
+                self._fired = False
+                _uncancel(task)
 
 
 async def _raising(exc: Exception) -> AsyncIterator[Chunk]:
@@ -95,7 +144,8 @@ def _start(attempt: AttemptFunction, candidate: Candidate, remaining: float | No
         return _raising(exc)
 
 
-async def _close(answer: AsyncIterator[Chunk]) -> None:
+async def _close(answer: AsyncIterator[Chunk], clock: _Clock) -> None:
+    clock.stop()
     aclose = getattr(answer, "aclose", None)
     if aclose is not None:
         await aclose()
@@ -206,21 +256,22 @@ class Router:
                     break
                 first_by = None if settings.first_chunk_timeout is None else started + settings.first_chunk_timeout
                 until = first_by if deadline is None else deadline if first_by is None else min(first_by, deadline)
+                clock = _Clock(loop)
                 answer = _start(attempt, candidate, None if deadline is None else deadline - started)
                 held: list[Any] = []
                 try:
                     while True:
-                        chunk = await _next(answer, until)
+                        chunk = await clock.next(answer, until)
                         if isinstance(chunk, str):
                             if chunk:
                                 break
                         else:
                             held.append(chunk)
                 except RequestError:
-                    await _close(answer)
+                    await _close(answer, clock)
                     raise
                 except Exception as exc:
-                    await _close(answer)
+                    await _close(answer, clock)
                     if isinstance(exc, StopAsyncIteration):
                         error: ProviderError = ResponseError(
                             f"{candidate.provider} returned an empty answer",
@@ -253,7 +304,7 @@ class Router:
                     await asyncio.sleep(delay)
                     continue
                 except BaseException:
-                    await _close(answer)
+                    await _close(answer, clock)
                     raise
                 # The first text: from here on this candidate's answer is the call's answer.
                 try:
@@ -264,7 +315,7 @@ class Router:
                     yield chunk
                     while True:
                         try:
-                            chunk = await _next(answer, deadline)
+                            chunk = await clock.next(answer, deadline)
                         except StopAsyncIteration:
                             return
                         yield chunk
@@ -289,7 +340,7 @@ class Router:
                     await state.failed(key, self._rule())
                     raise error from exc
                 finally:
-                    await _close(answer)
+                    await _close(answer, clock)
             if deadline is not None and loop.time() >= deadline:
                 break
         if not attempts:
