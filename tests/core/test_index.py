@@ -619,9 +619,28 @@ def test_a_written_index_reads_back_the_same_record_by_record_and_whole(stored: 
     assert view.shadowing() == [str(w.message) for w in caught]
     for model, records in whole.by_model.items():
         assert view.serving(model) == records
+        assert view.serving(model) == records  # the second time from what the view kept
     assert view.serving("not-a-model") is None and view.serving("two words") is None
     for plugin in stored.plugins:
         assert view.plugin(plugin.name) == (plugin, [r for r in stored.providers if r.plugin == plugin.name])
+
+
+def test_a_view_looks_a_name_up_once_and_keeps_a_bounded_number(
+    plugin_site: PluginSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin_site.add("a", provider_source("A", ["m-1", "m-2"]))
+    providerhub.reload()
+    view = index.open_view(Path(index.path()).read_bytes())
+    assert view is not None
+    looked: list[str] = []
+    lookup = view._lookup
+    monkeypatch.setattr(view, "_lookup", lambda model: looked.append(model) or lookup(model))
+    monkeypatch.setattr(index, "MAX_KEPT_NAMES", 2)
+    answers = [view.serving(name) for name in ("m-1", "m-1", "nope", "nope", "m-2", "m-1")]
+    assert looked == ["m-1", "nope", "m-2", "m-1"]  # at the third name the view held two: it let them go
+    assert [[r.name for r in found] if found else found for found in answers] == [
+        ["A"], ["A"], None, None, ["A"], ["A"]
+    ]  # fmt: skip
 
 
 def test_written_records_parse_back_equal(plugin_site: PluginSite) -> None:

@@ -45,6 +45,8 @@ MAX_BYTES = 64 * 1024 * 1024
 KEEP_SECONDS = 30 * 24 * 3600
 """Index files not written or used for this long (other interpreters, old virtualenvs) are removed."""
 _SUFFIX = ".idx"
+MAX_KEPT_NAMES = 4096
+"""How many looked-up model names a view keeps the answer for."""
 _warned: set[str] = set()
 
 
@@ -276,6 +278,7 @@ class View:
         self._base = base
         self._end = base + lookup_at
         self._records: dict[int, ProviderInfo] = {}
+        self._serving: dict[str, list[ProviderInfo] | None] = {}
         self._stored: Stored | None = None
 
     def _line(self, place: int) -> str:
@@ -303,7 +306,19 @@ class View:
 
     def serving(self, model: str) -> list[ProviderInfo] | None:
         """The providers (as the registry holds them) serving the model id ``model``, in the registry's
-        order; ``None`` when it is no model id."""
+        order; ``None`` when it is no model id. Kept once found (a long-running process asks for the
+        same few names at every call, and finding one scans the lookup lines); do not change the list."""
+        try:
+            return self._serving[model]
+        except KeyError:
+            pass
+        found = self._lookup(model)
+        if len(self._serving) >= MAX_KEPT_NAMES:
+            self._serving.clear()  # names come from callers: a bound, not a cache of everything asked
+        self._serving[model] = found
+        return found
+
+    def _lookup(self, model: str) -> list[ProviderInfo] | None:
         if _bad_id(model):
             return None  # never a model id, and it could not be found as one below
         at = self._text.find("\n" + model + "\t", self._end)
