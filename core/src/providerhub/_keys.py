@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Mapping
 
@@ -30,7 +31,9 @@ _loaded: tuple[str, dict[str, str]] | None = None
 
 
 # What the key file's place depends on: the configuration folder's variables and the home folder's.
-_PLACE_VARIABLES = ("XDG_CONFIG_HOME", "APPDATA", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH")
+_PLACE_VARIABLES = (
+    ("APPDATA", "USERPROFILE", "HOMEDRIVE", "HOMEPATH") if sys.platform == "win32" else ("XDG_CONFIG_HOME", "HOME")
+)
 _place: tuple[tuple[str | None, ...], str] | None = None
 """The variables' values when the key file's place was last worked out, and that place."""
 

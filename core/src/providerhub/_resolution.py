@@ -141,6 +141,8 @@ def preference(records: list[ProviderInfo], prefer: Sequence[str] = ()) -> list[
 
 
 def _ordered(registry: Registry, pairs: list[Pair]) -> list[Pair]:
+    if len(pairs) < 2:
+        return pairs  # the common case, asked at every call: nothing to order
     models = {record.name: model for record, model in pairs}
     return [(record, models[record.name]) for record in preference([record for record, _ in pairs], registry.prefer)]
 

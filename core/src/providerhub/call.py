@@ -13,6 +13,7 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._default import default_hub
 from ._resolution import Candidate, Resolution
 from .errors import (
     MediaError,
@@ -316,8 +317,6 @@ def stream(
     ``ProviderError``s (the provider failed), as ``call_provider`` says; when several attempts
     failed, an ``AllProvidersFailedError`` with each of them.
     """
-    from ._default import default_hub
-
     return default_hub().stream(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
 
@@ -331,8 +330,6 @@ def complete(
     **options: Any,
 ) -> Iterator[Chunk]:
     """``stream`` for sync code: an iterator of the same chunks, usable inside a running event loop too."""
-    from ._default import default_hub
-
     return default_hub().complete(model, messages, media=media, timeout=timeout, fallback=fallback, **options)
 
 
