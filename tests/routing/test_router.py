@@ -243,6 +243,16 @@ async def test_the_deadline_ends_a_stalled_answer_as_partial(faults: Install) ->
     assert calls("B") == 0
 
 
+async def test_after_the_first_text_the_call_deadline_applies_not_the_first_chunk_timeout(faults: Install) -> None:
+    faults(A=[("stall_after", ["Hel"], 5)], B=[OK])
+    started = time.monotonic()
+    outcome = await collect(routed(fast_router(first_chunk_timeout=0.1), timeout=0.4))
+    took = time.monotonic() - started
+    assert outcome.text == "Hel" and 0.4 <= took < 1.5
+    assert type(outcome.error) is ProviderTimeoutError and outcome.error.partial
+    assert str(outcome.error) == "the call's timeout of 0.4 s ran out while A was answering"
+
+
 async def test_the_callers_own_wait_between_chunks_is_not_cut_but_the_next_chunk_is(faults: Install) -> None:
     faults(A=[OK])
     found = providerhub.resolve(MODEL)

@@ -75,11 +75,12 @@ class _Clock:
     cancellation from elsewhere stays a cancellation.
     """
 
-    __slots__ = ("_fired", "_handle", "_late", "_loop", "_task", "_when")
+    __slots__ = ("_armed", "_fired", "_handle", "_late", "_loop", "_task", "_when")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._when: float | None = None
+        self._armed = 0.0  # when the timer was set to ring
         self._handle: asyncio.Handle | None = None
         self._task: asyncio.Task[Any] | None = None  # the task waiting for a chunk, while one does
         self._late = False  # the limit passed while no chunk was awaited
@@ -87,11 +88,17 @@ class _Clock:
 
     def _ring(self) -> None:
         self._handle = None
-        if self._task is None:
+        if self._when is not None and self._when > self._armed:  # the limit moved later since it was set
+            self._arm(self._when)
+        elif self._task is None:
             self._late = True
         else:
             self._fired = True
             self._task.cancel()
+
+    def _arm(self, when: float) -> None:
+        self._armed = when
+        self._handle = self._loop.call_at(when, self._ring)
 
     def stop(self) -> None:
         """Cancel the timer (at the attempt's end)."""
@@ -102,10 +109,13 @@ class _Clock:
     async def next(self, answer: AsyncIterator[Chunk], when: float | None) -> Chunk:
         """The next chunk of ``answer``, or ``_Expired`` once loop time ``when`` has passed."""
         if when != self._when:
-            self.stop()
-            self._when, self._late = when, False
-            if when is not None:
-                self._handle = self._loop.call_at(when, self._ring)
+            if when is not None and self._when is not None and when > self._when and self._handle is not None:
+                self._when = when  # a later limit (the first chunk came): the timer moves on when it rings
+            else:
+                self.stop()
+                self._when, self._late = when, False
+                if when is not None:
+                    self._arm(when)
         if when is None:
             return await answer.__anext__()
         if self._late:  # the limit passed between two chunks: it rings as soon as this one is waited for
