@@ -286,6 +286,27 @@ async def test_a_provider_that_swallows_the_cancellation_keeps_its_chunk(faults:
     await asyncio.sleep(0.01)  # no cancellation is left over for the caller's task
 
 
+async def test_a_provider_timing_out_as_the_call_does_is_the_calls_timeout(faults: Install) -> None:
+    faults(A=[OK])
+    found = providerhub.resolve(MODEL)
+
+    async def answer() -> AsyncIterator[providerhub.Chunk]:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:  # as aiohttp does when its own timer ran out in the same loop pass
+            task = asyncio.current_task()
+            assert task is not None
+            task.uncancel()
+            raise TimeoutError("its own timer ran out") from None
+        yield "never"
+
+    router = fast_router(retries=0)
+    outcome = await collect(router.stream(found, lambda candidate, left: answer(), timeout=0.2))
+    assert type(outcome.error) is ProviderTimeoutError
+    assert str(outcome.error) == "the call's timeout of 0.2 s ran out while waiting for A"
+    await asyncio.sleep(0.01)  # no cancellation is left over for the caller's task
+
+
 async def test_a_cancellation_from_elsewhere_stays_a_cancellation(faults: Install) -> None:
     faults(A=[("stall", 5, "late")])
     task = asyncio.ensure_future(collect(routed(fast_router(timeout=60, first_chunk_timeout=30))))

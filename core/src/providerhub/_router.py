@@ -133,6 +133,12 @@ class _Clock:
                 if _uncancel(task) == 0:  # ours alone: the limit, not a cancellation from elsewhere
                     raise _Expired from None
             raise
+        except (asyncio.TimeoutError, TimeoutError, ProviderTimeoutError):
+            if self._fired:  # the provider's own timer (set to what was left of the call) ran out with ours
+                self._fired = False
+                _uncancel(task)
+                raise _Expired from None
+            raise
         finally:
             self._task = None
             if self._fired:  # cancelled, but the provider caught it and went on: the chunk stands
