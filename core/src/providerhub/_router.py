@@ -133,7 +133,7 @@ class _Clock:
                 if _uncancel(task) == 0:  # ours alone: the limit, not a cancellation from elsewhere
                     raise _Expired from None
             raise
-        except (asyncio.TimeoutError, TimeoutError, ProviderTimeoutError):
+        except (asyncio.TimeoutError, TimeoutError):  # ``ProviderTimeoutError`` is one too
             if self._fired:  # the provider's own timer (set to what was left of the call) ran out with ours
                 self._fired = False
                 _uncancel(task)
