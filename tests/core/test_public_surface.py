@@ -15,7 +15,7 @@ import inspect
 import pkgutil
 import re
 from pathlib import Path
-from types import ModuleType
+from types import GenericAlias, ModuleType
 from typing import Any
 
 import pytest
@@ -94,7 +94,9 @@ def _undocumented(module_name: str) -> list[str]:
     missing = []
     for name in _exports(module):
         value = getattr(module, name)
-        if inspect.isclass(value):  # its own docstring, not one inherited or made up by NamedTuple
+        # a class has its own docstring, not one inherited or made up by NamedTuple (on Python 3.10
+        # ``inspect.isclass`` is true of an alias such as ``AsyncIterator[Chunk]`` too: not a class)
+        if inspect.isclass(value) and not isinstance(value, GenericAlias):
             doc = value.__dict__.get("__doc__")
             made_up = f"{value.__name__}({', '.join(getattr(value, '_fields', ()))})"
             documented = bool(doc) and doc != made_up
