@@ -124,6 +124,17 @@ async def test_a_name_resolved_before_costs_no_worker_thread(faults: Install, mo
     assert len(threads) == 5
 
 
+async def test_a_bad_request_to_a_name_resolved_before_fails_at_its_first_step(faults: Install) -> None:
+    faults(A=[("answer", "A answers")])
+    hub = Hub(retries=0)
+    assert text_of([chunk async for chunk in hub.stream(MODEL, MESSAGES)]) == "A answers"
+    answer = hub.stream(MODEL, [])  # not raised here: at the first step
+    with pytest.raises(providerhub.RequestError, match="messages is empty"):
+        await answer.__anext__()
+    with pytest.raises(StopAsyncIteration):
+        await answer.__anext__()
+
+
 async def test_each_hub_keeps_its_own_router_state(faults: Install) -> None:
     faults(A=[("fail", "RateLimitError('slow', status=429, retry_after=30)"), ("answer", "A answers")], B=[FAILING])
     first, second = Hub(retries=0), Hub(retries=0)

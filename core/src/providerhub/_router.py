@@ -146,7 +146,7 @@ class _Clock:
                 _uncancel(task)
 
 
-async def _raising(exc: Exception) -> AsyncIterator[Chunk]:
+async def _raising(exc: Exception) -> AsyncGenerator[Chunk, None]:
     if exc:  # always: the ``yield`` below only makes this an async generator
         raise exc
     yield ""

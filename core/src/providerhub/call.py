@@ -11,10 +11,11 @@ import contextlib
 import sys
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._default import default_hub
 from ._resolution import Candidate, Resolution
+from ._router import AttemptFunction, Router, _raising
 from .errors import (
     MediaError,
     MessagesError,
@@ -30,9 +31,6 @@ from .messages import content_text, validate_messages
 from .options import convert_options
 from .providers import BaseProvider
 from .types import Chunk, MediaListType, Message, Messages
-
-if TYPE_CHECKING:
-    from ._router import Router
 
 _EVENTS = (Usage, FinishReason)
 _BLANK = {"type": "text", "text": ""}
@@ -232,20 +230,23 @@ def _resolved(resolve: Resolver, model: str | None, media: MediaListType | None)
     return found
 
 
-async def _resolve(resolve: Resolver, model: str | None) -> Resolution:
-    """Resolve ``model`` on the loop when this resolver answered for it before (nothing left to
-    discover or import), else in a worker thread."""
+def _warm_for(resolve: Resolver, model: str | None) -> bool:
+    """Whether this resolver answered for ``model`` before (nothing left to discover or import)."""
     owner = getattr(resolve, "__self__", resolve)
     try:
-        warm = (model, False) in _warm.get(owner, ())
+        return (model, False) in _warm.get(owner, ())
     except TypeError:
-        warm = False
-    if warm:
+        return False
+
+
+async def _resolve(resolve: Resolver, model: str | None) -> Resolution:
+    """Resolve ``model`` on the loop when this resolver answered for it before, else in a worker thread."""
+    if _warm_for(resolve, model):
         return resolve(model, media=None)
     return await off_loop(_resolved, resolve, model, None)
 
 
-async def answer(
+def answer(
     resolve: Resolver,
     model: str | None,
     messages: Messages,
@@ -259,10 +260,34 @@ async def answer(
     """``stream`` with the given ``resolve`` and ``router``: prepare the request, resolve, route it.
 
     Reading images and a resolution that may discover and import plugins (the first for a name)
-    run in a worker thread, so the event loop is not held up by either; a text-only request to a
-    name resolved before is prepared and resolved on the loop, which costs no thread. The same
-    holds for loading a further candidate's provider when the router falls back to it.
+    run in a worker thread, so the event loop is not held up by either. A text-only request to a
+    name resolved before is prepared and resolved here, at once (no thread), and its answer is
+    the router's own generator, with no layer over it for every chunk to pass through; what fails
+    in preparing it is raised by its first step, as for any other request. Loading a further
+    candidate's provider when the router falls back to it runs in a worker thread the first time.
     """
+    if media is None and not _has_images(messages) and _warm_for(resolve, model):
+        try:
+            messages, media = prepare(messages, media)
+            found = resolve(model, media=None)
+        except Exception as exc:
+            return _raising(exc)
+        attempt = _attempts(resolve, found, messages, media, timeout, options)
+        return router.stream(found, attempt, fallback=fallback, timeout=timeout)
+    return _prepared_then_routed(resolve, model, messages, media, timeout, options, router, fallback)
+
+
+async def _prepared_then_routed(
+    resolve: Resolver,
+    model: str | None,
+    messages: Messages,
+    media: MediaListType | None,
+    timeout: float | None,
+    options: Mapping[str, Any] | None,
+    router: Router,
+    fallback: bool | None,
+) -> AsyncGenerator[Chunk, None]:
+    """``answer`` for a request with images or a name not resolved before: both off the loop first."""
     if media is not None or _has_images(messages):
 
         def ready() -> tuple[Messages, MediaListType | None, Resolution]:
@@ -273,6 +298,26 @@ async def answer(
     else:
         messages, media = prepare(messages, media)
         found = await _resolve(resolve, model)
+    chunks = router.stream(
+        found, _attempts(resolve, found, messages, media, timeout, options), fallback=fallback, timeout=timeout
+    )
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await chunks.aclose()
+
+
+def _attempts(
+    resolve: Resolver,
+    found: Resolution,
+    messages: Messages,
+    media: MediaListType | None,
+    timeout: float | None,
+    options: Mapping[str, Any] | None,
+) -> AttemptFunction:
+    """The router's attempt function for ``found``: the first candidate's provider is known; a
+    further one's is loaded when the router falls back to it."""
     first = found.candidates[0]
 
     async def other(candidate: Candidate, remaining: float | None) -> AsyncGenerator[Chunk, None]:
@@ -291,12 +336,7 @@ async def answer(
             return call_provider(found.provider, found.model, messages, media=media, timeout=limit, options=options)
         return other(candidate, remaining)
 
-    chunks = router.stream(found, attempt, fallback=fallback, timeout=timeout)
-    try:
-        async for chunk in chunks:
-            yield chunk
-    finally:
-        await chunks.aclose()
+    return attempt
 
 
 def stream(
