@@ -16,7 +16,8 @@ Sides, each a fresh interpreter with the same ``sys.path``, environment and conf
   the ``python -c`` resolve (the target) and against the same work through the Python API (like
   for like: ``models``/``--version`` read every record, not one): ``api resolve``, ``api models``
   (``list_models()``), ``api plugins`` (``list_plugins()``). Where the installed script imports
-  ``re`` before any providerhub code (the wrapper pip wrote before version 24.1), so do these.
+  ``re`` before any providerhub code (the wrapper pip wrote before version 24.1), so do these;
+  where it imports nothing more, ``api resolve`` is the ``resolve`` side itself, measured once.
 Extra plugins are real dist-info folders in a temporary folder on ``PYTHONPATH``; each one's
 module busy-waits ``--import-ms`` on import, as a plugin with its own SDK does.
 
@@ -138,13 +139,19 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
             "scan + load": ([*python, LOAD_ALL], env),
         }
         wrapper = ""
+        same: dict[str, str] = {}  # a like-for-like side that is already a side (the resolve, without a wrapper)
         if cli:
             sides["cli resolve"] = ([script, "resolve", model], env)
             sides["cli models"] = ([script, "models"], env)
             sides["cli --version"] = ([script, "--version"], env)
             wrapper = wrapper_imports(script)
             for name, code in LIKE_CLI.items():
-                sides[name] = ([*python, wrapper + code.format(model=model)], env)
+                side = ([*python, wrapper + code.format(model=model)], env)
+                known = [other for other, value in sides.items() if value == side]
+                if known:
+                    same[name] = known[0]  # measured once, not twice as two sides
+                else:
+                    sides[name] = side
         for _ in range(2):  # bytecode compiled, the model index written and settled
             for command, environ in sides.values():
                 timed(command, environ)
@@ -158,12 +165,13 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
         for i in range(rounds):
             for name in order[i % len(order) :] + order[: i % len(order)]:
                 times[name].append(timed(*sides[name]))
+        times |= {name: times[side] for name, side in same.items()}
 
     def ratio(name: str, base: str) -> float:
         return statistics.median(a / b for a, b in zip(times[name], times[base], strict=True))
 
     row: dict[str, object] = {"plugins": count, **check, "wrapper": wrapper}
-    for name in sides:
+    for name in times:
         row[f"{name} ms"] = statistics.median(times[name]) * 1000
     row["resolve / pass"] = ratio("resolve", "pass")
     budget = [scan + count * (import_ms + 0.3) / 1000 for scan in times["scan"]]
@@ -172,7 +180,7 @@ def measure(count: int, rounds: int, import_ms: float, model: str, cli: bool) ->
     loaded = [load + count * 0.3 / 1000 for load in times["scan + load"]]
     row["miss / load budget"] = statistics.median(m / b for m, b in zip(times["miss"], loaded, strict=True))
     for name, like in CLI_BASE.items():
-        if name in sides:
+        if name in times:
             row[f"{name} / resolve"] = ratio(name, "resolve")
             row[f"{name} / {like}"] = ratio(name, like)
     return row
