@@ -33,7 +33,7 @@ from providerhub import _index as index
 from providerhub._loading import index_settings
 from providerhub._registry import Registry
 from support.plugins import PluginSite, provider_source
-from support.processes import HEAVY
+from support.processes import HEAVY, warm_resolve
 
 
 def fresh_start() -> None:
@@ -678,33 +678,12 @@ def test_a_warm_start_reads_no_metadata_and_imports_no_pluggy(plugin_site: Plugi
     assert warm == {"answer": ["Two", "two-1"], "from_index": True, "loaded": []}
 
 
-WARM_IMPORTS = """
-import sys
-started_with = set(sys.modules)
-import providerhub
-provider = providerhub.get_provider({model!r})
-imported = sorted(set(sys.modules) - started_with)
-import json
-print(json.dumps({{
-    "provider": provider.__name__,
-    "from_index": providerhub._default.registry().from_index,
-    "imported": imported,
-}}))
-"""
-
-
-def warm_imports(model: str, site: PluginSite, **env: str) -> dict[str, object]:
-    """What a start resolving ``model`` imports, run until it is served by the model index."""
-    run(WARM_IMPORTS.format(model=model), site, **env)
-    return run(WARM_IMPORTS.format(model=model), site, **env)
-
-
 def test_a_warm_start_imports_neither_typing_nor_json(plugin_site: PluginSite, tmp_path: Path) -> None:
     plugin_site.add("one", provider_source("One", ["one-1"]))
     plugin_site.add("two", provider_source("Two", ["two-1"]))
     config = tmp_path / "providerhub.toml"
     config.write_text('default_model = "one-1"\nprefer = ["Two"]\n')  # read from its parsed copy once cached
-    warm = warm_imports("two-1", plugin_site, PROVIDERHUB_CONFIG=str(config))
+    warm = warm_resolve("two-1", {**os.environ, "PYTHONPATH": str(plugin_site.root), "PROVIDERHUB_CONFIG": str(config)})
     assert (warm["provider"], warm["from_index"]) == ("Two", True)
     imported = warm["imported"]
     assert isinstance(imported, list) and plugin_site.modules["two"] in imported
