@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> None:
         f"CPU per chunk {streamed['cpu_ratio']:.2f}x  (no target: for reference)"
     )
     print(
+        f"  {'client CPU, raw same bytes in a generator / raw':<52} {speed['raw in a generator cpu_ratio']:>6.2f}x  "
+        f"requests/s {speed['raw in a generator rps_ratio']:.2f}x  (no target: what the generator shape costs)"
+    )
+    print(
         f"  {'the call API: stream / create_async_generator':<52} {sync['stream_ratio']:>6.2f}x  "
         f"client CPU {sync['stream_cpu_ratio']:.2f}x  (no target: for reference)"
     )

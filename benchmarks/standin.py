@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -106,18 +106,33 @@ def raw_session() -> Any:
     return aiohttp.ClientSession(headers=HEADERS)
 
 
-async def raw_post(session: Any, url: str) -> None:
-    """The same bytes Dynaspark sends, written directly against aiohttp: the form encoded into one
-    buffer (a fresh random boundary per request), posted on a ``raw_session()``; the JSON answer read."""
+def raw_form() -> tuple[bytes, dict[str, str]]:
+    """The body and headers Dynaspark sends, written directly: the form encoded into one buffer,
+    with a fresh random boundary."""
     boundary = os.urandom(16).hex()
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="user_input"\r\n\r\n{MESSAGES[0]["content"]}\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="ai_model"\r\n\r\n{MODEL}\r\n--{boundary}--\r\n'
     ).encode()
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+async def raw_post(session: Any, url: str) -> None:
+    """The same bytes Dynaspark sends, posted directly with aiohttp on a ``raw_session()``; the JSON answer read."""
+    body, headers = raw_form()
     async with session.post(url, data=body, headers=headers) as response:
         response.raise_for_status()
         assert json.loads(await response.read())["response"]
+
+
+async def raw_stream(session: Any, url: str) -> AsyncIterator[str]:
+    """``raw_post`` in the shape of a provider's ``create_async_generator``: an async generator
+    that yields the answer's text. What that shape costs, and nothing more."""
+    body, headers = raw_form()
+    async with session.post(url, data=body, headers=headers) as response:
+        response.raise_for_status()
+        text = json.loads(await response.read())["response"]
+    yield text
 
 
 async def formdata_post(session: Any, url: str) -> None:

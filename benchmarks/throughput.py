@@ -4,6 +4,9 @@ Every side posts to the same server (run in its own process) at the same concurr
 - ``providerhub``: ``get_provider("gemini-1.5-flash").create_async_generator(...)``;
 - ``raw same bytes`` (the baseline): one long-lived ``aiohttp.ClientSession`` with the same
   headers posting the same bytes (the form encoded into one buffer), reading the same JSON;
+- ``raw in a generator`` (reference): the baseline's exchange inside an async generator that
+  yields the text, consumed with ``async for``: the shape every provider has, so what the
+  contract itself costs before any of providerhub's work;
 - ``raw FormData`` (user-facing, not like for like): the same session posting aiohttp's
   ``FormData``, which writes the form part by part;
 - ``new session per request`` (user-facing): the same bytes on a new ``ClientSession`` each time.
@@ -23,7 +26,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-from standin import formdata_post, providerhub_send, raw_post, raw_session, serving, wire_bytes
+from standin import formdata_post, providerhub_send, raw_post, raw_session, raw_stream, serving, wire_bytes
 
 Send = Callable[[], Awaitable[None]]
 BASELINE = "raw same bytes"
@@ -81,6 +84,10 @@ async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[st
     async def via_raw() -> None:
         await raw_post(shared, url)
 
+    async def via_generator() -> None:
+        async for text in raw_stream(shared, url):
+            assert text
+
     async def via_formdata() -> None:
         await formdata_post(plain, url)
 
@@ -91,6 +98,7 @@ async def run(url: str, rounds: int, requests: int, concurrency: int) -> dict[st
     sides: dict[str, Send] = {
         "providerhub": via_providerhub,
         BASELINE: via_raw,
+        "raw in a generator": via_generator,
         "raw FormData": via_formdata,
         "new session per request": via_new_session,
     }
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"{'yes' if row['same_bytes'] else 'NO'}; FormData sends them: {'yes' if row['formdata_same_bytes'] else 'no'}"
     )
     print(f"  {'side':<24} {'req/s':>7} {'x base':>6}  {'CPU us/req':>10} {'x base':>6}")
-    for name in ("providerhub", BASELINE, "raw FormData", "new session per request"):
+    for name in ("providerhub", BASELINE, "raw in a generator", "raw FormData", "new session per request"):
         print(
             f"  {name:<24} {row[f'{name} rps']:>7.0f} {row[f'{name} rps_ratio']:>6.2f}  "
             f"{row[f'{name} cpu_us']:>10.0f} {row[f'{name} cpu_ratio']:>6.2f}"
