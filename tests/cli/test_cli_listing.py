@@ -143,6 +143,15 @@ def test_models_of_an_unknown_provider_is_not_found(catalog: CLI) -> None:
     assert "no provider named 'alfa'; did you mean 'Alpha'?" in one_error_line(result)
 
 
+def test_a_long_name_is_quoted_in_part(catalog: CLI) -> None:
+    long = "alfa" * 1000
+    for command in (("models", "--provider", long), ("resolve", long)):
+        result = catalog.run(*command)
+        assert result.returncode == 3
+        line = one_error_line(result)
+        assert "... (4,000 characters)" in line and len(line) < 400, command
+
+
 def test_resolve_text_shows_match_and_candidates_by_priority(catalog: CLI) -> None:
     result = catalog.run("resolve", "gpt-4o")
     assert result.returncode == 0, result.stderr

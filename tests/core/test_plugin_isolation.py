@@ -262,6 +262,18 @@ def test_name_lists_are_bounded(names: list[str], limit: int) -> None:
     assert text == expected
 
 
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=150))
+def test_quoted_names_are_bounded(text: str, limit: int) -> None:
+    from providerhub.errors import quoted
+
+    shown = quoted(text, limit)
+    if len(text) <= limit:
+        assert shown == repr(text)
+    else:
+        assert shown == f"{text[:limit]!r}... ({len(text):,} characters)"
+        assert len(shown) <= len(repr(text[:limit])) + 30
+
+
 def test_messages_listing_models_show_twenty_and_count_the_rest(plugin_site: PluginSite) -> None:
     from providerhub.errors import MAX_LISTED
 

@@ -105,6 +105,24 @@ def test_not_found_names_request_and_close_matches(two: PluginSite) -> None:
     assert isinstance(info.value, LookupError) and isinstance(info.value, ProviderHubError)
 
 
+def test_a_long_name_is_quoted_in_part_and_kept_whole(two: PluginSite) -> None:
+    from providerhub.errors import MAX_QUOTED
+
+    long = "alpha-" + "x" * 5000
+    with pytest.raises(ModelNotFoundError) as info:
+        providerhub.get_provider(long)
+    assert f"{long[:MAX_QUOTED]!r}... (5,006 characters)" in str(info.value)
+    assert len(str(info.value)) < 400
+    assert info.value.requested == long
+    with pytest.raises(ModelNotSupportedError) as unsupported:
+        providerhub.get_provider("beta/" + long)
+    assert "(5,006 characters); its models are: beta-1" in str(unsupported.value)
+    provider = providerhub.get_provider("alpha-1")
+    with pytest.raises(ModelNotSupportedError) as refused:
+        provider.get_model(long)
+    assert len(str(refused.value)) < 400 and refused.value.requested == long
+
+
 def test_not_found_without_any_provider_says_so(plugin_site: PluginSite) -> None:
     with pytest.raises(ModelNotFoundError, match="no provider plugins are installed"):
         providerhub.get_provider("gemini-1.5-flash")

@@ -16,7 +16,7 @@ from ._records import NamedTuple
 from ._registry import PluginInfo, Registry
 from ._resolution import Resolution, candidates, preference, resolve_in
 from ._settings import Settings, hub_settings
-from .errors import PluginLoadError, PluginLoadWarning
+from .errors import PluginLoadError, PluginLoadWarning, quoted
 from .providers import BaseProvider
 
 TYPE_CHECKING = False
@@ -248,7 +248,7 @@ class Hub:
         name = provider if isinstance(provider, str) else provider.name
         with self._lock:
             if self._code.pop(name.lower(), None) is None:
-                raise ValueError(f"no provider named {name!r} is registered in code")
+                raise ValueError(f"no provider named {quoted(name)} is registered in code")
             self._reassemble()
 
     # -- queries ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from ._declarations import ProviderInfo
 from ._records import NamedTuple
 from ._registry import Registry
-from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list
+from .errors import ModelNotFoundError, ModelNotSupportedError, ProviderNotWorkingError, name_list, quoted
 from .providers import BaseProvider
 
 Pair = tuple[ProviderInfo, str]
@@ -45,7 +45,7 @@ def close_matches(name: str, known: Iterable[str]) -> list[str]:
 
 def _not_found(registry: Registry, name: str, detail: str = "") -> ModelNotFoundError:
     close = close_matches(name, registry.names())
-    message = f"no installed provider serves model {name!r}"
+    message = f"no installed provider serves model {quoted(name)}"
     if detail:
         message += f" ({detail})"
     if close:
@@ -103,7 +103,7 @@ def _model_of(record: ProviderInfo, name: str) -> str:
     found = _within(name, record.models, dict(record.aliases), record.default_model, record.any_model)
     if found is None:
         raise ModelNotSupportedError(
-            f"provider {record.name} has no model {name!r}; its models are: {name_list(record.models)}",
+            f"provider {record.name} has no model {quoted(name)}; its models are: {name_list(record.models)}",
             requested=name,
             suggestions=record.models,
         )
@@ -179,7 +179,7 @@ def candidates(registry: Registry, name: str | None, media: bool = False) -> tup
         if name or not registry.default_model:
             raise
         raise type(exc)(
-            f"{registry.default_source}={requested!r}: {exc}", requested=requested, suggestions=exc.suggestions
+            f"{registry.default_source}={quoted(requested)}: {exc}", requested=requested, suggestions=exc.suggestions
         ) from None
     how = how if name else "default"
     if media:
@@ -190,15 +190,15 @@ def candidates(registry: Registry, name: str | None, media: bool = False) -> tup
         if not vision:
             served = name_list(f"{r.name} ({m})" for r, m in _ordered(registry, pairs))
             raise ModelNotSupportedError(
-                f"no provider serves {requested!r} with image input; {served} serve{'s' if len(pairs) == 1 else ''} "
-                "it without vision",
+                f"no provider serves {quoted(requested)} with image input; "
+                f"{served} serve{'s' if len(pairs) == 1 else ''} it without vision",
                 requested=requested,
             )
         pairs = vision
     working = [(r, m) for r, m in pairs if r.working]
     if not working:
         names = name_list(r.name for r, _ in _ordered(registry, pairs))
-        raise ProviderNotWorkingError(f"{requested!r} is served only by providers marked not working: {names}")
+        raise ProviderNotWorkingError(f"{quoted(requested)} is served only by providers marked not working: {names}")
     return how, _ordered(registry, working)
 
 

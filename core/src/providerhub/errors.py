@@ -19,6 +19,7 @@ __all__ = [
     "ConfigWarning",
     "CooldownError",
     "MAX_LISTED",
+    "MAX_QUOTED",
     "MediaError",
     "MessagesError",
     "MissingCredentialsError",
@@ -38,6 +39,7 @@ __all__ = [
     "ResponseError",
     "UserFileError",
     "name_list",
+    "quoted",
 ]
 
 MAX_LISTED = 20
@@ -53,6 +55,20 @@ def name_list(names: Iterable[object], limit: int = MAX_LISTED, *, sep: str = ",
     shown = sep.join(items[:limit])
     more = len(items) - limit
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+MAX_QUOTED = 100
+"""How many characters of a caller's text (a model or provider name) an error message quotes."""
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """``repr(text)``, or its first ``limit`` characters and how long it was.
+
+    Use it wherever an error message quotes a name a caller gave: a name can be any length, and
+    the message stays a line."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 class ProviderHubError(Exception):

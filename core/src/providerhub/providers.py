@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from .errors import MissingCredentialsError, ModelNotSupportedError, name_list
+from .errors import MissingCredentialsError, ModelNotSupportedError, name_list, quoted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ class ProviderModelMixin:
         )
         if found is None:
             raise ModelNotSupportedError(
-                f"{name} does not serve model {model!r}; its models are: {name_list(models) or '(none)'}",
+                f"{name} does not serve model {quoted(model)}; its models are: {name_list(models) or '(none)'}",
                 requested=model,
                 suggestions=models,
             )

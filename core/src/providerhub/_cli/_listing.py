@@ -5,7 +5,7 @@ from __future__ import annotations
 import providerhub
 from providerhub import _default
 from providerhub._resolution import close_matches
-from providerhub.errors import ProviderNotFoundError, name_list
+from providerhub.errors import ProviderNotFoundError, name_list, quoted
 
 from ._output import PROG, Context, one_line, write_json, write_table, yes
 from ._status import EXIT_OK
@@ -113,7 +113,7 @@ def provider_named(name: str) -> providerhub.ProviderInfo:
         if provider.name.lower() == name.lower():
             return provider
     close = close_matches(name, (p.name for p in providers))
-    message = f"no provider named {name!r}"
+    message = f"no provider named {quoted(name)}"
     if close:
         message += f"; did you mean {', '.join(map(repr, close))}?"
     elif providers:
