@@ -226,7 +226,7 @@ class ProviderModelMixin:
         )
         if found is None:
             raise ModelNotSupportedError(
-                f"{name} does not serve model {quoted(model)}; its models are: {name_list(models) or '(none)'}",
+                f"{name} does not serve model {quoted(model or '')}; its models are: {name_list(models) or '(none)'}",
                 requested=model,
                 suggestions=models,
             )
